@@ -1,9 +1,15 @@
 //! stagecraft: make DigitalOcean droplets match a declarative `stagecraft.yml`.
 
 pub mod apply;
+pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod exec;
+pub mod exit;
 pub mod ingest;
 pub mod output;
+pub mod plan;
+pub mod provider;
 pub mod sandbox;
 
 use std::ffi::OsString;
@@ -15,6 +21,5 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let _ = args.into_iter().count();
-    ExitCode::SUCCESS
+    cli::run(args)
 }

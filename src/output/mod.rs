@@ -1,6 +1,8 @@
 //! Everything stagecraft prints goes through here; other modules return data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod plan;
+
 use std::io::Write;
 
 /// The one place that writes to the terminal. Commands get a `&Out` and never print themselves.
@@ -26,8 +28,39 @@ impl Out {
         }
     }
 
+    /// Detail shown only with `-v`.
+    pub fn verbose_note(&self, text: &str) {
+        if self.verbose && !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
+    }
+
     /// Errors and warnings on stderr; never silenced.
     pub fn error(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+}
+
+impl Out {
+    /// Text already ending in a newline, on stdout.
+    pub fn stdout_raw(&self, text: &str) {
+        let mut lock = std::io::stdout().lock();
+        let _ = lock.write_all(text.as_bytes());
+        let _ = lock.flush();
+    }
+
+    /// An error with its chain of causes, rendered once at the top.
+    pub fn render_error(&self, error: &anyhow::Error) {
+        let mut text = format!("error: {error}");
+        let mut last = error.to_string();
+        for cause in error.chain().skip(1) {
+            let line = cause.to_string();
+            // thiserror messages often embed their source; do not print the same words twice.
+            if !last.contains(&line) {
+                text.push_str(&format!("\n  caused by: {line}"));
+            }
+            last = line;
+        }
+        self.error(&text);
     }
 }

@@ -1,0 +1,137 @@
+//! The command line, as clap types. Parsed once, then resolved into a [`super::Session`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stagecraft",
+    version,
+    about = "Make DigitalOcean droplets match stagecraft.yml: plan, apply, ingest, exec, sandbox."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Config file.
+    #[arg(
+        short = 'c',
+        long = "config",
+        global = true,
+        env = "STAGECRAFT_CONFIG",
+        default_value = "stagecraft.yml"
+    )]
+    pub config: PathBuf,
+    /// Environment to work on (default: `default_env`, else the only one defined).
+    #[arg(long, global = true, env = "STAGECRAFT_ENV")]
+    pub env: Option<String>,
+    /// DigitalOcean API base URL (default: the config's `api_url`, else https://api.digitalocean.com).
+    #[arg(long, global = true, env = "DIGITALOCEAN_API_URL")]
+    pub api_url: Option<String>,
+    /// Run against a local sandbox API (state kept in the user data directory) instead of DigitalOcean.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More detail on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// A .env file to read (default: `.env` beside the config, when present). Real variables win.
+    #[arg(long, global = true)]
+    pub env_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what apply would change; sends only GETs.
+    Plan(PlanArgs),
+    /// Carry out a plan: create, resize, replace and delete droplets, then wait until they are ready.
+    Apply(ApplyArgs),
+    /// Delete every droplet stagecraft manages in the environment, and nothing else.
+    Destroy(DestroyArgs),
+    /// Desired versus live, host by host.
+    Status,
+    /// Check the config offline, then against the API.
+    Validate(ValidateArgs),
+    /// Copy the account's inventory into PostgreSQL or SQLite.
+    Ingest(super::ingest::IngestArgs),
+    /// Run a command on hosts over SSH.
+    Exec(super::exec::ExecArgs),
+    /// A local DigitalOcean API simulator.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Print the JSON Schema of stagecraft.yml.
+    #[command(hide = true)]
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Save the plan (with a fingerprint of the live state) for `apply PLAN_FILE`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes, 0 when there are none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved by `plan --out`; refused if the live state changed since.
+    pub plan_file: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How often to list pending droplets (default: config `apply.poll_interval`, else 5s).
+    #[arg(long)]
+    pub poll_interval: Option<String>,
+    /// How long to wait for droplets to become ready (default: config `apply.timeout`, else 10m).
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// Record every dispatched action in this database's `ops.do_actions`.
+    #[arg(long, env = "STAGECRAFT_DATABASE_URL")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How long to wait for deletions (default: config `apply.delete_timeout`, else 10m).
+    #[arg(long)]
+    pub timeout: Option<String>,
+    #[arg(long)]
+    pub poll_interval: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Only the offline checks; no API call.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox API until interrupted.
+    Serve(crate::sandbox::ServeArgs),
+}

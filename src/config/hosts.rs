@@ -1,0 +1,305 @@
+//! Desired hosts of an environment: `count` expanded, provider defaults applied, names and tags derived.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Config, Pos, Problem};
+
+pub const DEFAULT_IMAGE: &str = "ubuntu-22-04-x64";
+/// The API's limit on `user_data`.
+pub const MAX_USER_DATA: usize = 64 * 1024;
+
+/// How `exec` reaches a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SshTarget {
+    pub user: String,
+    pub port: u16,
+    pub identity_file: Option<PathBuf>,
+}
+
+/// One droplet the config asks for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredHost {
+    pub env: String,
+    /// The host name in the config, e.g. `app-1`.
+    pub name: String,
+    /// `{env}-{name}`, the droplet's name.
+    pub droplet_name: String,
+    pub role: String,
+    pub size: String,
+    pub region: String,
+    pub image: String,
+    /// The user's own tags, sorted; stagecraft's tags are added by [`DesiredHost::tags`].
+    pub user_tags: Vec<String>,
+    #[serde(skip)]
+    pub user_data: Option<String>,
+    pub vpc_uuid: Option<String>,
+    pub monitoring: bool,
+    pub ipv6: bool,
+    pub backups: bool,
+    pub ssh_key_name: String,
+    pub ssh: SshTarget,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+pub const MANAGED_TAG: &str = "stagecraft";
+
+pub fn env_tag(env: &str) -> String {
+    format!("stagecraft:env:{env}")
+}
+
+pub const ROLE_TAG_PREFIX: &str = "stagecraft:role:";
+
+pub fn role_tag(role: &str) -> String {
+    format!("stagecraft:role:{role}")
+}
+
+pub const SPEC_TAG_PREFIX: &str = "stagecraft:spec:";
+
+impl DesiredHost {
+    /// A short hash of what the API does not show back (user data, SSH key, VPC, flags, user tags), so a
+    /// stateless plan can still see them change. Carried as the `stagecraft:spec:<hash>` tag.
+    pub fn spec_hash(&self) -> String {
+        let canonical = serde_json::json!({
+            "user_data": self.user_data,
+            "ssh_key": self.ssh_key_name,
+            "vpc_uuid": self.vpc_uuid,
+            "monitoring": self.monitoring,
+            "ipv6": self.ipv6,
+            "backups": self.backups,
+            "tags": self.user_tags,
+        });
+        let digest = Sha256::digest(canonical.to_string().as_bytes());
+        digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Every tag the droplet is created with: stagecraft's own, then the user's.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags = vec![
+            MANAGED_TAG.to_string(),
+            env_tag(&self.env),
+            role_tag(&self.role),
+            format!("{SPEC_TAG_PREFIX}{}", self.spec_hash()),
+        ];
+        tags.extend(self.user_tags.iter().cloned());
+        tags
+    }
+
+    /// `user_data` as shown to people: its size and hash, never its text (it may hold secrets).
+    pub fn user_data_summary(&self) -> Option<String> {
+        self.user_data.as_ref().map(|d| {
+            let digest = Sha256::digest(d.as_bytes());
+            let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            format!("{} bytes, sha256 {short}", d.len())
+        })
+    }
+}
+
+/// Expands `env`, or lists every problem found while doing so.
+pub fn expand(config: &Config, env: &str) -> Result<Vec<DesiredHost>, Vec<Problem>> {
+    let provider = config.provider();
+    let Some(hosts) = provider.hosts.get(env) else {
+        return Ok(Vec::new());
+    };
+    let mut problems = Vec::new();
+    let mut out: Vec<DesiredHost> = Vec::new();
+    for (key, host) in hosts {
+        let path = ["cloud", "providers", "digitalocean", "hosts", env, key];
+        let pos = config.position(&path);
+        let here = |field: &str| {
+            let mut p = path.to_vec();
+            p.push(field);
+            (config.position(&p), p.join("."))
+        };
+        let mut problem = |(pos, path): (Pos, String), message: String| {
+            problems.push(Problem { pos, path, message })
+        };
+
+        let names: Vec<String> = match host.count {
+            Some(n) => (1..=n).map(|i| format!("{key}-{i}")).collect(),
+            None => vec![key.clone()],
+        };
+        let role = host.role.clone().unwrap_or_else(|| default_role(key));
+        let Some(size) = host.size.clone().or_else(|| provider.default_size.clone()) else {
+            problem(
+                here(""),
+                format!("host `{key}` has no `size` and the provider has no `default_size`"),
+            );
+            continue;
+        };
+        let Some(region) = host
+            .region
+            .clone()
+            .or_else(|| provider.default_region.clone())
+        else {
+            problem(
+                here(""),
+                format!("host `{key}` has no `region` and the provider has no `default_region`"),
+            );
+            continue;
+        };
+        let image = host
+            .image
+            .clone()
+            .or_else(|| provider.default_image.clone())
+            .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
+        let mut user_tags: Vec<String> = host
+            .tags
+            .clone()
+            .or_else(|| provider.tags.clone())
+            .unwrap_or_default();
+        user_tags.sort();
+        user_tags.dedup();
+
+        let user_data = match (&host.user_data, &host.user_data_file) {
+            (Some(_), Some(_)) => {
+                problem(
+                    here("user_data_file"),
+                    "set either `user_data` or `user_data_file`, not both".into(),
+                );
+                None
+            }
+            (Some(inline), None) => Some(inline.clone()),
+            (None, Some(file)) => read_user_data(config.dir(), file)
+                .map_err(|m| problem(here("user_data_file"), m))
+                .ok(),
+            (None, None) => match (&provider.user_data, &provider.user_data_file) {
+                (Some(inline), _) => Some(inline.clone()),
+                (None, Some(file)) => read_user_data(config.dir(), file)
+                    .map_err(|m| {
+                        problem(
+                            (
+                                config.position(&[
+                                    "cloud",
+                                    "providers",
+                                    "digitalocean",
+                                    "user_data_file",
+                                ]),
+                                "cloud.providers.digitalocean.user_data_file".into(),
+                            ),
+                            m,
+                        )
+                    })
+                    .ok(),
+                (None, None) => None,
+            },
+        };
+        if let Some(data) = &user_data
+            && data.len() > MAX_USER_DATA
+        {
+            problem(
+                here("user_data"),
+                format!(
+                    "user data is {} bytes; DigitalOcean accepts at most 64 KiB",
+                    data.len()
+                ),
+            );
+        }
+        let ssh = merge_ssh(config, provider.ssh.as_ref(), host.ssh.as_ref());
+        for name in names {
+            out.push(DesiredHost {
+                env: env.to_string(),
+                droplet_name: format!("{env}-{name}"),
+                name,
+                role: role.clone(),
+                size: size.clone(),
+                region: region.clone(),
+                image: image.clone(),
+                user_tags: user_tags.clone(),
+                user_data: user_data.clone(),
+                vpc_uuid: host.vpc_uuid.clone().or_else(|| provider.vpc_uuid.clone()),
+                monitoring: host.monitoring.or(provider.monitoring).unwrap_or(false),
+                ipv6: host.ipv6.or(provider.ipv6).unwrap_or(false),
+                backups: host.backups.or(provider.backups).unwrap_or(false),
+                ssh_key_name: provider.ssh_key_name.clone(),
+                ssh: ssh.clone(),
+                pos,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+    for pair in out.windows(2) {
+        if pair[0].droplet_name == pair[1].droplet_name {
+            problems.push(Problem {
+                pos: pair[1].pos,
+                path: format!("cloud.providers.digitalocean.hosts.{env}"),
+                message: format!(
+                    "host `{}` is defined twice in `{env}` (a `count` group expands to it too)",
+                    pair[1].name
+                ),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `app-1` plays role `app`; a name without a number is its own role.
+fn default_role(key: &str) -> String {
+    match key.rsplit_once('-') {
+        Some((base, n))
+            if !base.is_empty() && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            base.to_string()
+        }
+        _ => key.to_string(),
+    }
+}
+
+fn read_user_data(dir: &Path, file: &str) -> Result<String, String> {
+    let path = dir.join(file);
+    std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read user_data_file {}: {e}", path.display()))
+}
+
+fn merge_ssh(
+    config: &Config,
+    provider: Option<&super::model::Ssh>,
+    host: Option<&super::model::Ssh>,
+) -> SshTarget {
+    let pick = |f: fn(&super::model::Ssh) -> Option<String>| {
+        host.and_then(f).or_else(|| provider.and_then(f))
+    };
+    let port = host
+        .and_then(|s| s.port)
+        .or_else(|| provider.and_then(|s| s.port))
+        .unwrap_or(22);
+    SshTarget {
+        user: pick(|s| s.user.clone()).unwrap_or_else(|| "root".into()),
+        port,
+        identity_file: pick(|s| s.identity_file.clone()).map(|f| resolve_path(config.dir(), &f)),
+    }
+}
+
+fn resolve_path(dir: &Path, file: &str) -> PathBuf {
+    if let Some(rest) = file.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    dir.join(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_roles() {
+        for (key, role) in [
+            ("app-1", "app"),
+            ("db-12", "db"),
+            ("web", "web"),
+            ("a-b", "a-b"),
+            ("-1", "-1"),
+        ] {
+            assert_eq!(default_role(key), role, "{key}");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! `stagecraft.yml`: loading, validation with file:line:column for every problem, and resolution into settings.
+
+pub mod env_vars;
+pub mod hosts;
+pub mod located;
+pub mod model;
+pub mod rules;
+pub mod schema_check;
+
+use std::path::{Path, PathBuf};
+
+pub use env_vars::EnvVars;
+pub use hosts::{DesiredHost, SshTarget};
+pub use located::Pos;
+pub use model::ConfigFile;
+
+/// One thing wrong with the config, and where.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub pos: Pos,
+    /// The dotted key path, e.g. `cloud.providers.digitalocean.hosts.staging.app-1.size`.
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", render_problems(path, problems))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+    #[error("{0}")]
+    Env(String),
+}
+
+fn render_problems(path: &Path, problems: &[Problem]) -> String {
+    let mut out = format!(
+        "{} has {} problem{}:",
+        path.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push_str(&format!(
+            "\n  {}:{}:{}: {}",
+            path.display(),
+            p.pos.line,
+            p.pos.col,
+            p.message
+        ));
+    }
+    out
+}
+
+/// A loaded, valid config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+    root: located::Node,
+}
+
+impl Config {
+    /// Reads and validates `path`. Every problem found offline is reported at once.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let invalid = |problems: Vec<Problem>| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let root = match located::parse(text) {
+            Ok(Some(root)) => root,
+            Ok(None) => {
+                return Err(invalid(vec![Problem {
+                    pos: Pos { line: 1, col: 1 },
+                    path: String::new(),
+                    message: "the file is empty; see examples/stagecraft.yml for a starting point"
+                        .into(),
+                }]));
+            }
+            Err(e) => {
+                return Err(invalid(vec![Problem {
+                    pos: e.pos,
+                    path: String::new(),
+                    message: format!("YAML syntax error: {}", e.message),
+                }]));
+            }
+        };
+        let mut problems = Vec::new();
+        rules::check_token_lookalikes(&root, &mut problems);
+        schema_check::check(&root, &model::json_schema(), &mut problems);
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(invalid(problems));
+        }
+        let file: ConfigFile = serde_yaml_ng::from_str(text).map_err(|e| {
+            let pos = e
+                .location()
+                .map(|l| Pos {
+                    line: l.line(),
+                    col: l.column(),
+                })
+                .unwrap_or_default();
+            invalid(vec![Problem {
+                pos,
+                path: String::new(),
+                message: e.to_string(),
+            }])
+        })?;
+        let config = Config {
+            path: path.to_path_buf(),
+            file,
+            root,
+        };
+        let mut problems = rules::check(&config);
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(invalid(problems));
+        }
+        Ok(config)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    pub fn provider(&self) -> &model::DigitalOcean {
+        &self.file.cloud.providers.digitalocean
+    }
+
+    /// The environments the config defines, sorted.
+    pub fn env_names(&self) -> Vec<&str> {
+        self.provider().hosts.keys().map(String::as_str).collect()
+    }
+
+    /// Picks the environment: `requested` (from `--env` or `STAGECRAFT_ENV`), else `default_env`, else the
+    /// only one defined.
+    pub fn select_env(&self, requested: Option<&str>) -> Result<String, ConfigError> {
+        let names = self.env_names();
+        let listed = || names.join(", ");
+        if let Some(env) = requested.or(self.file.default_env.as_deref()) {
+            if names.contains(&env) {
+                return Ok(env.to_string());
+            }
+            let hint = schema_check::did_you_mean(env, &names)
+                .map(|c| format!(" Did you mean `{c}`?"))
+                .unwrap_or_default();
+            return Err(ConfigError::Env(format!(
+                "environment `{env}` is not defined in {} (it defines: {}).{hint} Add hosts under `cloud.providers.digitalocean.hosts.{env}` or pick one with --env.",
+                self.path.display(),
+                listed()
+            )));
+        }
+        match names.as_slice() {
+            [only] => Ok(only.to_string()),
+            [] => Err(ConfigError::Env(format!(
+                "{} defines no environments under `hosts`",
+                self.path.display()
+            ))),
+            _ => Err(ConfigError::Env(format!(
+                "{} defines several environments ({}); choose one with --env ENV, STAGECRAFT_ENV or `default_env`",
+                self.path.display(),
+                listed()
+            ))),
+        }
+    }
+
+    /// The hosts of `env`, expanded (`count`) and with provider defaults applied, sorted by droplet name.
+    pub fn desired_hosts(&self, env: &str) -> Vec<DesiredHost> {
+        hosts::expand(self, env).unwrap_or_default()
+    }
+
+    /// Where a key path stands in the file (for errors found after loading).
+    pub fn position(&self, path: &[&str]) -> Pos {
+        let mut node = &self.root;
+        for key in path {
+            match node.get(key) {
+                Some(child) => node = child,
+                None => break,
+            }
+        }
+        node.pos
+    }
+}

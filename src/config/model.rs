@@ -1,0 +1,177 @@
+//! The shape of `stagecraft.yml`, as serde and JSON Schema types (the schema file is generated from these).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A `stagecraft.yml` file.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "stagecraft.yml")]
+pub struct ConfigFile {
+    /// The environment used when neither `--env` nor `STAGECRAFT_ENV` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_env: Option<String>,
+    pub cloud: Cloud,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cloud {
+    /// The provider in use; only `digitalocean` exists today.
+    pub provider: ProviderName,
+    pub providers: Providers,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderName {
+    Digitalocean,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Providers {
+    pub digitalocean: DigitalOcean,
+}
+
+/// Settings of the DigitalOcean provider, with defaults for every host.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigitalOcean {
+    /// NAME of the environment variable that holds the API token (never the token itself).
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
+    pub token_env: String,
+    /// Name of an SSH key that exists in the account; it is installed on every droplet.
+    pub ssh_key_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_size: Option<String>,
+    /// Image slug or id used when a host names none (default `ubuntu-22-04-x64`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_image: Option<String>,
+    /// Allow-list of region slugs hosts may use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
+    /// Allow-list of size slugs hosts may use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<Vec<String>>,
+    /// API base URL (default `https://api.digitalocean.com`); HTTPS unless loopback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    // Defaults for every host; a host's own value wins. (Spelled out rather than
+    // `#[serde(flatten)]`, which serde cannot combine with `deny_unknown_fields`.)
+    /// Extra tags (pattern `^[a-zA-Z0-9_\-:]+$`); stagecraft adds its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Cloud-init user data, inline (at most 64 KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    /// Cloud-init user data read from a file, relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backups: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Ssh>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply: Option<ApplySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+    /// Hosts per environment: `hosts.<env>.<host>`.
+    pub hosts: BTreeMap<String, BTreeMap<String, Host>>,
+}
+
+/// One host, or with `count` a numbered group of hosts (`app` with count 3 is `app-1..app-3`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: Option<u32>,
+    /// Extra tags (pattern `^[a-zA-Z0-9_\-:]+$`); stagecraft adds its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Cloud-init user data, inline (at most 64 KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<String>,
+    /// Cloud-init user data read from a file, relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backups: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Ssh>,
+}
+
+/// How `exec` reaches a host.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Ssh {
+    /// Remote user (default `root`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Remote port (default 22).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Private key file, relative to the config file or `~/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_file: Option<String>,
+}
+
+/// Timings of `apply` and `destroy`, as durations such as `5s`, `500ms`, `10m`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplySettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    pub poll_interval: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    pub timeout: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    pub delete_timeout: Option<String>,
+    /// Grow the disk on resize too. Irreversible: the droplet can never be sized down again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resize_disk: Option<bool>,
+}
+
+/// Guard rails checked by `plan` before anything is sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_droplets: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_monthly_usd: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_tags: Option<Vec<String>>,
+}
+
+/// The JSON Schema of `stagecraft.yml`, as checked in at `schemas/stagecraft.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ConfigFile)).expect("a schema is plain JSON")
+}

@@ -1,0 +1,116 @@
+//! Renders a plan: a Terraform-like listing for people, or JSON for machines.
+
+use console::Style;
+
+use crate::plan::{Entry, Plan};
+
+/// The plan as text, sorted and byte-identical for the same plan.
+pub fn render_text(plan: &Plan, color: bool) -> String {
+    let paint = |style: Style, text: &str| {
+        if color {
+            style.apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    let green = || Style::new().green();
+    let red = || Style::new().red();
+    let yellow = || Style::new().yellow();
+    let mut out = String::new();
+    if !plan.has_changes() {
+        out.push_str(&format!(
+            "No changes. Environment `{}` matches the config ({} droplet{}).\n",
+            plan.env,
+            plan.unchanged.len(),
+            if plan.unchanged.len() == 1 { "" } else { "s" }
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "stagecraft will make these changes in environment `{}`:\n\n",
+        plan.env
+    ));
+    let mut rows: Vec<(String, String, &Entry, &str)> = Vec::new();
+    for e in &plan.to_create {
+        rows.push((e.droplet_name.clone(), paint(green(), "  + "), e, "create"));
+    }
+    for e in &plan.to_update {
+        rows.push((
+            e.droplet_name.clone(),
+            paint(yellow(), "  ~ "),
+            e,
+            "update in place",
+        ));
+    }
+    for e in &plan.to_replace {
+        rows.push((
+            e.droplet_name.clone(),
+            paint(yellow(), "-/+ "),
+            e,
+            "replace",
+        ));
+    }
+    for e in &plan.to_delete {
+        rows.push((e.droplet_name.clone(), paint(red(), "  - "), e, "destroy"));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (name, sign, entry, action) in rows {
+        out.push_str(&format!("{sign}{name:<width$}  {action}\n"));
+        match action {
+            "create" => out.push_str(&format!(
+                "      role={} size={} region={} image={}\n",
+                entry.role, entry.size, entry.region, entry.image
+            )),
+            "destroy" => out.push_str(&format!(
+                "      id={} size={} region={}\n",
+                entry.droplet_id.unwrap_or_default(),
+                entry.size,
+                entry.region
+            )),
+            _ => {
+                out.push_str(&format!(
+                    "      id={}\n",
+                    entry.droplet_id.unwrap_or_default()
+                ));
+                for change in &entry.changes {
+                    let how = match change.field.as_str() {
+                        "size" if action == "update in place" => "  (power off, resize, power on)",
+                        "spec" => "  (user data, SSH key, VPC, flags or tags changed)",
+                        _ => "  (forces replacement)",
+                    };
+                    out.push_str(&format!(
+                        "      {}: {} -> {}{how}\n",
+                        change.field, change.from, change.to
+                    ));
+                }
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary_line(plan));
+    out.push('\n');
+    out
+}
+
+pub fn summary_line(plan: &Plan) -> String {
+    let c = &plan.cost;
+    let sign = if c.delta_monthly_usd < 0.0 { "-" } else { "+" };
+    format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to destroy. Monthly cost: ${:.2} -> ${:.2} ({sign}${:.2}).",
+        plan.to_create.len(),
+        plan.to_update.len(),
+        plan.to_replace.len(),
+        plan.to_delete.len(),
+        c.current_monthly_usd,
+        c.planned_monthly_usd,
+        c.delta_monthly_usd.abs()
+    )
+}
+
+/// The plan as pretty JSON (keys in a fixed order), newline-terminated.
+pub fn render_json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).expect("a plan is plain data");
+    text.push('\n');
+    text
+}

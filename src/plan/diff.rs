@@ -1,0 +1,266 @@
+//! The diff of desired hosts against live droplets. Pure: no I/O, sorted output, same input same plan.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::model::{Change, Conflict, Cost, Entry, FORMAT_VERSION, Plan};
+use crate::config::DesiredHost;
+use crate::config::hosts::{ROLE_TAG_PREFIX, SPEC_TAG_PREFIX};
+use crate::provider::Droplet;
+
+/// Everything a plan is computed from.
+pub struct Inputs<'a> {
+    pub env: &'a str,
+    pub desired: &'a [DesiredHost],
+    /// Droplets carrying the env tag.
+    pub live: &'a [Droplet],
+    /// Droplets without the env tag whose names the config wants.
+    pub unmanaged_same_name: &'a [Droplet],
+    /// Monthly price per size slug.
+    pub prices: &'a BTreeMap<String, f64>,
+}
+
+pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
+    let mut conflicts = Vec::new();
+    let mut live_by_name: BTreeMap<&str, Vec<&Droplet>> = BTreeMap::new();
+    for droplet in inputs.live {
+        live_by_name
+            .entry(droplet.name.as_str())
+            .or_default()
+            .push(droplet);
+    }
+    for (name, droplets) in &live_by_name {
+        if droplets.len() > 1 {
+            let mut ids: Vec<u64> = droplets.iter().map(|d| d.id).collect();
+            ids.sort_unstable();
+            conflicts.push(Conflict::Duplicate {
+                droplet_name: name.to_string(),
+                ids,
+            });
+        }
+    }
+    let mut unmanaged: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for droplet in inputs.unmanaged_same_name {
+        let wanted = inputs
+            .desired
+            .iter()
+            .any(|h| h.droplet_name.eq_ignore_ascii_case(&droplet.name));
+        if wanted && !live_by_name.contains_key(droplet.name.as_str()) {
+            unmanaged
+                .entry(droplet.name.as_str())
+                .or_default()
+                .push(droplet.id);
+        }
+    }
+    for (name, mut ids) in unmanaged {
+        ids.sort_unstable();
+        conflicts.push(Conflict::Unmanaged {
+            droplet_name: name.to_string(),
+            ids,
+        });
+    }
+    if !conflicts.is_empty() {
+        conflicts.sort_by(|a, b| conflict_key(a).cmp(conflict_key(b)));
+        return Err(conflicts);
+    }
+
+    let price = |size: &str| inputs.prices.get(size).copied().unwrap_or(0.0);
+    let mut plan = Plan {
+        format_version: FORMAT_VERSION,
+        env: inputs.env.to_string(),
+        to_create: Vec::new(),
+        to_delete: Vec::new(),
+        to_update: Vec::new(),
+        to_replace: Vec::new(),
+        unchanged: Vec::new(),
+        cost: Cost::default(),
+        live_fingerprint: live_fingerprint(inputs.live),
+        config_fingerprint: config_fingerprint(inputs.desired),
+    };
+    let mut current = 0.0;
+    let mut planned = 0.0;
+    for host in inputs.desired {
+        planned += price(&host.size);
+        let Some(droplet) = live_by_name
+            .get(host.droplet_name.as_str())
+            .and_then(|d| d.first())
+        else {
+            plan.to_create.push(entry_for(host, None, Vec::new()));
+            continue;
+        };
+        current += price(&droplet.size_slug);
+        let (replace, update) = changes(host, droplet);
+        if !replace.is_empty() {
+            let mut all = replace;
+            all.extend(update);
+            plan.to_replace.push(entry_for(host, Some(droplet.id), all));
+        } else if !update.is_empty() {
+            plan.to_update
+                .push(entry_for(host, Some(droplet.id), update));
+        } else {
+            plan.unchanged.push(host.droplet_name.clone());
+        }
+    }
+    let prefix = format!("{}-", inputs.env);
+    for (name, droplets) in &live_by_name {
+        if inputs.desired.iter().any(|h| h.droplet_name == *name) {
+            continue;
+        }
+        let droplet = droplets[0];
+        current += price(&droplet.size_slug);
+        plan.to_delete.push(Entry {
+            name: name.strip_prefix(&prefix).unwrap_or(name).to_string(),
+            droplet_name: name.to_string(),
+            role: droplet
+                .tags
+                .iter()
+                .find_map(|t| t.strip_prefix(ROLE_TAG_PREFIX))
+                .unwrap_or("")
+                .to_string(),
+            size: droplet.size_slug.clone(),
+            region: droplet.region.slug.clone(),
+            image: image_label(droplet),
+            droplet_id: Some(droplet.id),
+            changes: Vec::new(),
+        });
+    }
+    for list in [
+        &mut plan.to_create,
+        &mut plan.to_delete,
+        &mut plan.to_update,
+        &mut plan.to_replace,
+    ] {
+        list.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+    }
+    plan.unchanged.sort();
+    plan.cost = Cost {
+        current_monthly_usd: round_cents(current),
+        planned_monthly_usd: round_cents(planned),
+        delta_monthly_usd: round_cents(planned - current),
+    };
+    Ok(plan)
+}
+
+fn conflict_key(c: &Conflict) -> &str {
+    match c {
+        Conflict::Unmanaged { droplet_name, .. } | Conflict::Duplicate { droplet_name, .. } => {
+            droplet_name
+        }
+    }
+}
+
+/// Splits differences into those that need a new droplet and those a resize can fix.
+fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) {
+    let change = |field: &str, from: String, to: &str| Change {
+        field: field.into(),
+        from,
+        to: to.into(),
+    };
+    let mut replace = Vec::new();
+    let mut update = Vec::new();
+    if droplet.region.slug != host.region {
+        replace.push(change("region", droplet.region.slug.clone(), &host.region));
+    }
+    if !image_matches(droplet, &host.image) {
+        replace.push(change("image", image_label(droplet), &host.image));
+    }
+    let live_spec = droplet
+        .tags
+        .iter()
+        .find_map(|t| t.strip_prefix(SPEC_TAG_PREFIX))
+        .unwrap_or("");
+    let wanted_spec = host.spec_hash();
+    if live_spec != wanted_spec {
+        // user data, SSH key, VPC, flags or tags changed: the API cannot show or change these in place.
+        replace.push(change(
+            "spec",
+            if live_spec.is_empty() {
+                "(none)".into()
+            } else {
+                live_spec.to_string()
+            },
+            &wanted_spec,
+        ));
+    }
+    if droplet.size_slug != host.size {
+        update.push(change("size", droplet.size_slug.clone(), &host.size));
+    }
+    (replace, update)
+}
+
+fn image_matches(droplet: &Droplet, wanted: &str) -> bool {
+    droplet.image.slug.as_deref() == Some(wanted)
+        || droplet.image.id.map(|id| id.to_string()).as_deref() == Some(wanted)
+}
+
+fn image_label(droplet: &Droplet) -> String {
+    droplet
+        .image
+        .slug
+        .clone()
+        .or_else(|| droplet.image.id.map(|id| id.to_string()))
+        .unwrap_or_default()
+}
+
+fn entry_for(host: &DesiredHost, droplet_id: Option<u64>, changes: Vec<Change>) -> Entry {
+    Entry {
+        name: host.name.clone(),
+        droplet_name: host.droplet_name.clone(),
+        role: host.role.clone(),
+        size: host.size.clone(),
+        region: host.region.clone(),
+        image: host.image.clone(),
+        droplet_id,
+        changes,
+    }
+}
+
+fn round_cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A hash of the managed droplets as far as a plan depends on them (status and addresses excluded,
+/// so a droplet finishing its boot does not make a saved plan stale).
+pub fn live_fingerprint(live: &[Droplet]) -> String {
+    let mut lines: Vec<String> = live
+        .iter()
+        .map(|d| {
+            let mut tags = d.tags.clone();
+            tags.sort();
+            format!(
+                "{}|{}|{}|{}|{}|{}",
+                d.id,
+                d.name,
+                d.size_slug,
+                d.region.slug,
+                image_label(d),
+                tags.join(",")
+            )
+        })
+        .collect();
+    lines.sort();
+    short_hash(&lines.join("\n"))
+}
+
+pub fn config_fingerprint(desired: &[DesiredHost]) -> String {
+    let lines: Vec<String> = desired
+        .iter()
+        .map(|h| {
+            format!(
+                "{}|{}|{}|{}|{}",
+                h.droplet_name, h.role, h.size, h.region, h.image
+            ) + "|"
+                + &h.spec_hash()
+        })
+        .collect();
+    short_hash(&lines.join("\n"))
+}
+
+fn short_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

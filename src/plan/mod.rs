@@ -1,0 +1,91 @@
+//! `plan`: the desired hosts diffed against the live droplets. The diff is pure; `fetch` does the GETs.
+
+pub mod checks;
+pub mod diff;
+pub mod fetch;
+pub mod model;
+
+pub use model::{Change, Conflict, Entry, Plan};
+
+use crate::config::{Config, DesiredHost};
+use crate::provider::{Client, Droplet, ProviderError};
+
+/// Why no plan could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("{} is not valid for this account:{}", path, problems.iter().map(|p| format!("\n  {p}")).collect::<String>())]
+    Catalog { path: String, problems: Vec<String> },
+    #[error("the live state of `{env}` needs a person's attention before stagecraft will act:{}", conflicts.iter().map(|c| format!("\n  {c}")).collect::<String>())]
+    Conflicts {
+        env: String,
+        conflicts: Vec<Conflict>,
+    },
+}
+
+/// A plan with the live droplets it was made from (apply acts on their ids).
+pub struct Planned {
+    pub plan: Plan,
+    pub desired: Vec<DesiredHost>,
+    pub live: Vec<Droplet>,
+}
+
+/// Validates against the API, lists the env and diffs. GET requests only.
+pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, PlanError> {
+    let desired = config.desired_hosts(env);
+    let catalog = fetch::catalog(client, &desired)?;
+    check_catalog(config, &desired, &catalog)?;
+    let live = fetch::live(client, env)?;
+    let missing: Vec<&str> = desired
+        .iter()
+        .filter(|h| !live.iter().any(|d| d.name == h.droplet_name))
+        .map(|h| h.droplet_name.as_str())
+        .collect();
+    let unmanaged = fetch::same_name_unmanaged(client, env, &missing)?;
+    let prices = catalog.prices();
+    let plan = diff::diff(&diff::Inputs {
+        env,
+        desired: &desired,
+        live: &live,
+        unmanaged_same_name: &unmanaged,
+        prices: &prices,
+    })
+    .map_err(|conflicts| PlanError::Conflicts {
+        env: env.to_string(),
+        conflicts,
+    })?;
+    Ok(Planned {
+        plan,
+        desired,
+        live,
+    })
+}
+
+/// The API-side checks of `validate` and `plan`.
+pub fn check_catalog(
+    config: &Config,
+    desired: &[DesiredHost],
+    catalog: &checks::Catalog,
+) -> Result<(), PlanError> {
+    let provider = config.provider();
+    let max_usd = provider.policy.as_ref().and_then(|p| p.max_monthly_usd);
+    let problems = checks::check(desired, &provider.ssh_key_name, max_usd, catalog);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let path = config.path.display().to_string();
+    let key_pos = config.position(&["cloud", "providers", "digitalocean", "ssh_key_name"]);
+    let problems = problems
+        .into_iter()
+        .map(|p| {
+            let (line, col) = if p.line == 0 {
+                (key_pos.line, key_pos.col)
+            } else {
+                (p.line, p.col)
+            };
+            format!("{path}:{line}:{col}: {}", p.message)
+        })
+        .collect();
+    Err(PlanError::Catalog { path, problems })
+}

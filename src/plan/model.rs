@@ -1,0 +1,102 @@
+//! The plan as data: what `apply` would do, stable enough to save, print as JSON and compare.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever the JSON shape changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub env: String,
+    pub to_create: Vec<Entry>,
+    pub to_delete: Vec<Entry>,
+    pub to_update: Vec<Entry>,
+    pub to_replace: Vec<Entry>,
+    /// Droplet names already as desired.
+    pub unchanged: Vec<String>,
+    pub cost: Cost,
+    /// Hash of the live managed droplets the plan was made against; a saved plan is refused when it moved.
+    pub live_fingerprint: String,
+    /// Hash of the desired hosts; a saved plan is refused when the config changed.
+    pub config_fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Host name in the config (for deletes of hosts no longer in the config: the name after `{env}-`).
+    pub name: String,
+    pub droplet_name: String,
+    pub role: String,
+    pub size: String,
+    pub region: String,
+    pub image: String,
+    /// The live droplet this entry acts on (deletes, updates, replaces).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub droplet_id: Option<u64>,
+    /// What differs, for updates and replaces.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Monthly prices from `/v2/sizes`, in USD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Cost {
+    pub current_monthly_usd: f64,
+    pub planned_monthly_usd: f64,
+    pub delta_monthly_usd: f64,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        !(self.to_create.is_empty()
+            && self.to_delete.is_empty()
+            && self.to_update.is_empty()
+            && self.to_replace.is_empty())
+    }
+}
+
+/// Why a plan cannot be made: the live state is ambiguous or not ours to touch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Conflict {
+    /// A droplet carries a desired name but not stagecraft's env tag: never touched, only reported.
+    Unmanaged { droplet_name: String, ids: Vec<u64> },
+    /// Two or more managed droplets share a name.
+    Duplicate { droplet_name: String, ids: Vec<u64> },
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids = |ids: &[u64]| {
+            ids.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Conflict::Unmanaged {
+                droplet_name,
+                ids: list,
+            } => write!(
+                f,
+                "droplet `{droplet_name}` (id {}) exists but is not managed by stagecraft (no env tag); rename or delete it yourself, or rename the host",
+                ids(list)
+            ),
+            Conflict::Duplicate {
+                droplet_name,
+                ids: list,
+            } => write!(
+                f,
+                "several managed droplets are named `{droplet_name}` (ids {}); delete the extra ones by id before planning again",
+                ids(list)
+            ),
+        }
+    }
+}
