@@ -1,0 +1,1 @@
+//! Config errors: every problem at once, with file:line:column.

@@ -1,0 +1,7 @@
+//! The one integration-test binary: every capability end to end, through the real `stagecraft` binary.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod support;
+
+mod config_errors;
+mod plan;

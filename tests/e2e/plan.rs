@@ -1,0 +1,1 @@
+//! `plan` end to end.

@@ -1,0 +1,173 @@
+//! Test support: a project directory with a config, the real binary run inside it, and its transcript.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A token-shaped canary: if it shows up in any output, log or table, a test fails.
+pub const CANARY: &str = "dop_v1_canarycanarycanarycanarycanarycanarycanarycanarycanary0001";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_stagecraft")
+}
+
+/// A temporary project: `stagecraft.yml`, a private data directory and environment for the binary.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// What one run of the binary did.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Project {
+    pub fn new(config_yaml: &str) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("stagecraft.yml"), config_yaml).expect("write config");
+        let data = dir.path().join("data");
+        Project {
+            env: vec![
+                ("DO_TOKEN".into(), CANARY.into()),
+                ("STAGECRAFT_DATA_DIR".into(), data.display().to_string()),
+                ("NO_COLOR".into(), "1".into()),
+            ],
+            dir,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("stagecraft.yml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    pub fn write(&self, name: &str, contents: &str) -> &Self {
+        std::fs::write(self.path().join(name), contents).expect("write file");
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn without_env(mut self, key: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// A `Command` for the binary in the project directory, with a clean, known environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_clear()
+            .stdin(Stdio::null());
+        for key in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(key) {
+                cmd.env(key, value);
+            }
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().expect("run stagecraft");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Every file under the data directory (audit log, sandbox state...), concatenated.
+    pub fn data_files_text(&self) -> String {
+        let mut text = String::new();
+        let mut stack = vec![self.data_dir()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(contents) = std::fs::read(&path) {
+                    text.push_str(&String::from_utf8_lossy(&contents));
+                }
+            }
+        }
+        text
+    }
+}
+
+impl Output {
+    /// Exit code, stdout and stderr with the temp dir and other unstable bits redacted, for snapshots.
+    pub fn transcript(&self, project: &Project) -> String {
+        let redact = |text: &str| {
+            let mut t = text.replace(&project.path().display().to_string(), "[PROJECT]");
+            t = regex::Regex::new(r"127\.0\.0\.1:\d+")
+                .unwrap()
+                .replace_all(&t, "127.0.0.1:[PORT]")
+                .into_owned();
+            t = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+                .unwrap()
+                .replace_all(&t, "[TIME]")
+                .into_owned();
+            t
+        };
+        format!(
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code,
+            redact(&self.stdout),
+            redact(&self.stderr)
+        )
+    }
+
+    pub fn assert_no_canary(&self) {
+        assert!(
+            !self.stdout.contains(CANARY) && !self.stderr.contains(CANARY),
+            "the token leaked:\n{self:?}"
+        );
+        assert!(
+            !self.stdout.contains("canarycanary") && !self.stderr.contains("canarycanary"),
+            "part of the token leaked:\n{self:?}"
+        );
+    }
+}
+
+/// A minimal valid config with one env `staging` and the given host lines (YAML, indented 10 spaces).
+pub fn config_with_hosts(api_url: &str, hosts: &str) -> String {
+    format!(
+        "cloud:
+  provider: digitalocean
+  providers:
+    digitalocean:
+      token_env: DO_TOKEN
+      ssh_key_name: my-ssh-key
+      api_url: {api_url}
+      default_region: nyc1
+      default_size: s-1vcpu-1gb
+      apply:
+        poll_interval: 0s
+      hosts:
+        staging:
+{hosts}"
+    )
+}
