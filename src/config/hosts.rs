@@ -98,11 +98,11 @@ impl DesiredHost {
     }
 }
 
-/// Expands `env`, or lists every problem found while doing so.
-pub fn expand(config: &Config, env: &str) -> Result<Vec<DesiredHost>, Vec<Problem>> {
+/// Expands `env` into every host that could be built, with every problem found on the way.
+pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
     let provider = config.provider();
     let Some(hosts) = provider.hosts.get(env) else {
-        return Ok(Vec::new());
+        return (Vec::new(), Vec::new());
     };
     let mut problems = Vec::new();
     let mut out: Vec<DesiredHost> = Vec::new();
@@ -233,11 +233,7 @@ pub fn expand(config: &Config, env: &str) -> Result<Vec<DesiredHost>, Vec<Proble
             });
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    (out, problems)
 }
 
 /// `app-1` plays role `app`; a name without a number is its own role.

@@ -186,7 +186,7 @@ impl Config {
 
     /// The hosts of `env`, expanded (`count`) and with provider defaults applied, sorted by droplet name.
     pub fn desired_hosts(&self, env: &str) -> Vec<DesiredHost> {
-        hosts::expand(self, env).unwrap_or_default()
+        hosts::expand(self, env).0
     }
 
     /// Where a key path stands in the file (for errors found after loading).

@@ -164,9 +164,10 @@ pub fn check(config: &Config) -> Vec<Problem> {
                 }
             }
         }
-        match hosts::expand(config, env) {
-            Err(found) => problems.extend(found),
-            Ok(desired) => {
+        let (desired, found) = hosts::expand(config, env);
+        problems.extend(found);
+        {
+            {
                 for host in &desired {
                     let host_path = |field: &str| format!("{env_path}.{}.{field}", host.name);
                     if let Some(allowed) = &provider.regions

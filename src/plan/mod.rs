@@ -14,7 +14,7 @@ use crate::provider::{Client, Droplet, ProviderError};
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(transparent)]
-    Provider(#[from] ProviderError),
+    Provider(Box<ProviderError>),
     #[error("{} is not valid for this account:{}", path, problems.iter().map(|p| format!("\n  {p}")).collect::<String>())]
     Catalog { path: String, problems: Vec<String> },
     #[error("the live state of `{env}` needs a person's attention before stagecraft will act:{}", conflicts.iter().map(|c| format!("\n  {c}")).collect::<String>())]
@@ -22,6 +22,12 @@ pub enum PlanError {
         env: String,
         conflicts: Vec<Conflict>,
     },
+}
+
+impl From<ProviderError> for PlanError {
+    fn from(e: ProviderError) -> Self {
+        PlanError::Provider(Box::new(e))
+    }
 }
 
 /// A plan with the live droplets it was made from (apply acts on their ids).

@@ -175,7 +175,16 @@ impl Client {
         let mut next = Some(with_query(path, &format!("per_page={PER_PAGE}")));
         let mut page = 0usize;
         let mut seen = 0u64;
+        let mut requested = std::collections::HashSet::new();
         while let Some(current) = next.take() {
+            if !requested.insert(current.clone()) {
+                return Err(ProviderError::Decode {
+                    method: "GET".into(),
+                    path: current,
+                    message: "the `next` page link points back to a page already read".into(),
+                }
+                .into());
+            }
             page += 1;
             let reply = self
                 .send("GET", &current, None, RetryMode::Idempotent)
@@ -200,8 +209,13 @@ impl Client {
             let count = items.len();
             on_page(items)?;
             next = next_page(&reply.body, &current, page, count, seen);
-            if page >= MAX_PAGES {
-                break;
+            if page >= MAX_PAGES && next.is_some() {
+                return Err(ProviderError::Decode {
+                    method: "GET".into(),
+                    path: path.to_string(),
+                    message: format!("more than {MAX_PAGES} pages"),
+                }
+                .into());
             }
         }
         Ok(())
@@ -422,7 +436,7 @@ fn api_error(method: &str, path: &str, reply: Reply) -> ProviderError {
         method: method.into(),
         path: path.into(),
         status: reply.status,
-        body,
+        body: Box::new(body),
     }
 }
 

@@ -18,7 +18,7 @@ pub enum ProviderError {
         method: String,
         path: String,
         status: u16,
-        body: ApiErrorBody,
+        body: Box<ApiErrorBody>,
     },
 
     #[error(

@@ -3,5 +3,6 @@
 
 mod support;
 
+mod client;
 mod config_errors;
 mod plan;

@@ -171,3 +171,14 @@ pub fn config_with_hosts(api_url: &str, hosts: &str) -> String {
 {hosts}"
     )
 }
+
+/// Snapshots live in the top-level `snapshots/` folder, named by the test, not the module path.
+#[macro_export]
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!($name, $text));
+    }};
+}
