@@ -73,13 +73,20 @@ pub fn firewalls(data: &mut Data, n: usize, now_ms: i64) {
     for _ in 0..n {
         let k = data.firewalls.len() + 1;
         let id = uuid(data, "firewall");
+        let lbs: Vec<Value> = data
+            .load_balancers
+            .iter()
+            .take(1)
+            .map(|l| l["id"].clone())
+            .collect();
         data.firewalls.push(json!({
             "id": id,
             "name": format!("firewall-{k}"),
             "status": "succeeded",
+            // HTTP from the load balancers, SSH from a gateway tag and a range (the spec example's rules).
             "inbound_rules": [
-                {"protocol": "tcp", "ports": "22", "sources": {"addresses": ["0.0.0.0/0", "::/0"]}},
-                {"protocol": "tcp", "ports": "80", "sources": {"tags": ["web"]}},
+                {"protocol": "tcp", "ports": "80", "sources": {"load_balancer_uids": lbs}},
+                {"protocol": "tcp", "ports": "22", "sources": {"tags": ["gateway"], "addresses": ["10.0.0.0/8"]}},
             ],
             "outbound_rules": [
                 {"protocol": "tcp", "ports": "0", "destinations": {"addresses": ["0.0.0.0/0", "::/0"]}},
