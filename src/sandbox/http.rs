@@ -251,7 +251,8 @@ pub fn write_response<W: Write>(
     keep_alive: bool,
     head_only: bool,
 ) -> io::Result<()> {
-    let mut out = Vec::with_capacity(resp.body.len() + 512);
+    // Head and body are written separately so a large page is not copied once more.
+    let mut out = Vec::with_capacity(512);
     out.extend_from_slice(
         format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes(),
     );
@@ -266,10 +267,15 @@ pub fn write_response<W: Write>(
         out.extend_from_slice(b"connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if !head_only {
-        out.extend_from_slice(&resp.body);
+    if head_only || resp.body.len() < 16 * 1024 {
+        if !head_only {
+            out.extend_from_slice(&resp.body);
+        }
+        w.write_all(&out)?;
+    } else {
+        w.write_all(&out)?;
+        w.write_all(&resp.body)?;
     }
-    w.write_all(&out)?;
     w.flush()
 }
 

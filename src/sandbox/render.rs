@@ -27,9 +27,10 @@ fn fragments() -> &'static Fragments {
             .iter()
             .map(|r| (r.slug, r.to_json().to_string()))
             .collect(),
+        // As in the spec examples: GPU droplets' sizes carry disk_info, the others do not.
         sizes: SIZES
             .iter()
-            .map(|s| (s.slug, s.to_json(false).to_string()))
+            .map(|s| (s.slug, s.to_json(s.gpu.is_some()).to_string()))
             .collect(),
         images: IMAGES
             .iter()
