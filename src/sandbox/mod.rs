@@ -44,7 +44,7 @@ pub struct SeedKey {
 }
 
 /// How to run the sandbox.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxOptions {
     /// Address to bind; port 0 picks a free port.
     pub listen: SocketAddr,
@@ -59,6 +59,22 @@ pub struct SandboxOptions {
     pub seed_ssh_keys: Vec<SeedKey>,
     pub rate_limit_per_hour: u32,
     pub rate_limit_per_minute: u32,
+}
+
+impl std::fmt::Debug for SandboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens never appear in Debug output (PRODUCT §6), not even the sandbox's.
+        f.debug_struct("SandboxOptions")
+            .field("listen", &self.listen)
+            .field("state_file", &self.state_file)
+            .field("boot_time", &self.boot_time)
+            .field("token", &"<redacted>")
+            .field("public_ip", &self.public_ip)
+            .field("seed_ssh_keys", &self.seed_ssh_keys)
+            .field("rate_limit_per_hour", &self.rate_limit_per_hour)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .finish()
+    }
 }
 
 impl Default for SandboxOptions {
