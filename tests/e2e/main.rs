@@ -6,3 +6,4 @@ mod support;
 mod client;
 mod config_errors;
 mod plan;
+mod sandbox;
