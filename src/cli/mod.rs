@@ -1,11 +1,13 @@
 //! The command line: parse once, resolve into a session, run one command, render errors once.
 
+pub mod apply;
 pub mod args;
 pub mod exec;
 pub mod ingest;
 pub mod plan;
 pub mod sandbox;
 pub mod session;
+pub mod status;
 pub mod validate;
 
 use std::ffi::OsString;
@@ -76,9 +78,9 @@ fn dispatch(session: &Session, command: &Command) -> anyhow::Result<ExitCode> {
             session.out.stdout_raw(&schema_text());
             Ok(exit::code(exit::SUCCESS))
         }
-        Command::Apply(_) | Command::Destroy(_) | Command::Status => {
-            anyhow::bail!("this command is not built yet")
-        }
+        Command::Apply(args) => apply::run(session, args),
+        Command::Destroy(args) => apply::destroy(session, args),
+        Command::Status => status::run(session),
     }
 }
 

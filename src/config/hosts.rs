@@ -58,6 +58,8 @@ pub fn role_tag(role: &str) -> String {
 }
 
 pub const SPEC_TAG_PREFIX: &str = "stagecraft:spec:";
+/// Carried by a replacement droplet until the one it replaces is deleted.
+pub const REPLACES_TAG_PREFIX: &str = "stagecraft:replaces:";
 
 impl DesiredHost {
     /// A short hash of what the API does not show back (user data, SSH key, VPC, flags, user tags), so a

@@ -1,7 +1,10 @@
 //! Everything stagecraft prints goes through here; other modules return data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod apply;
 pub mod plan;
+pub mod progress;
+pub mod status;
 
 use std::io::Write;
 
@@ -33,6 +36,16 @@ impl Out {
         if self.verbose && !self.quiet {
             let _ = writeln!(std::io::stderr().lock(), "{text}");
         }
+    }
+
+    /// Asks a question on stderr and reads one line of the answer from stdin.
+    pub fn prompt(&self, question: &str) -> std::io::Result<String> {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "{question}");
+        let _ = err.flush();
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(answer)
     }
 
     /// Errors and warnings on stderr; never silenced.

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::{Change, Conflict, Cost, Entry, FORMAT_VERSION, Plan};
 use crate::config::DesiredHost;
-use crate::config::hosts::{ROLE_TAG_PREFIX, SPEC_TAG_PREFIX};
+use crate::config::hosts::{REPLACES_TAG_PREFIX, ROLE_TAG_PREFIX, SPEC_TAG_PREFIX};
 use crate::provider::Droplet;
 
 /// Everything a plan is computed from.
@@ -29,6 +29,25 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
             .entry(droplet.name.as_str())
             .or_default()
             .push(droplet);
+    }
+    // A replacement carries `stagecraft:replaces:<old id>`: if an apply stopped before deleting the old
+    // droplet, the old one is simply to be deleted, not a duplicate.
+    let mut superseded: Vec<&Droplet> = Vec::new();
+    for droplets in live_by_name.values_mut() {
+        let replaced: Vec<u64> = droplets
+            .iter()
+            .flat_map(|d| {
+                d.tags
+                    .iter()
+                    .filter_map(|t| t.strip_prefix(REPLACES_TAG_PREFIX)?.parse().ok())
+            })
+            .collect();
+        let (old, keep): (Vec<&Droplet>, Vec<&Droplet>) =
+            droplets.iter().partition(|d| replaced.contains(&d.id));
+        if !keep.is_empty() {
+            superseded.extend(old);
+            *droplets = keep;
+        }
     }
     for (name, droplets) in &live_by_name {
         if droplets.len() > 1 {
@@ -103,11 +122,12 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
         }
     }
     let prefix = format!("{}-", inputs.env);
-    for (name, droplets) in &live_by_name {
-        if inputs.desired.iter().any(|h| h.droplet_name == *name) {
-            continue;
-        }
-        let droplet = droplets[0];
+    let undesired = live_by_name
+        .iter()
+        .filter(|(name, _)| !inputs.desired.iter().any(|h| h.droplet_name == **name))
+        .map(|(_, droplets)| droplets[0]);
+    for droplet in undesired.chain(superseded) {
+        let name = &droplet.name;
         current += price(&droplet.size_slug);
         plan.to_delete.push(Entry {
             name: name.strip_prefix(&prefix).unwrap_or(name).to_string(),
@@ -185,6 +205,9 @@ fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) 
     }
     if droplet.size_slug != host.size {
         update.push(change("size", droplet.size_slug.clone(), &host.size));
+    } else if droplet.status == "off" {
+        // Left off (by a person, or an interrupted resize): applying powers it back on.
+        update.push(change("power", "off".into(), "on"));
     }
     (replace, update)
 }

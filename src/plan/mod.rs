@@ -35,6 +35,8 @@ pub struct Planned {
     pub plan: Plan,
     pub desired: Vec<DesiredHost>,
     pub live: Vec<Droplet>,
+    /// The id of the config's SSH key, as create requests name it.
+    pub ssh_key: serde_json::Value,
 }
 
 /// Validates against the API, lists the env and diffs. GET requests only.
@@ -61,10 +63,40 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         env: env.to_string(),
         conflicts,
     })?;
+    let ssh_key = catalog
+        .ssh_keys
+        .iter()
+        .find(|k| k.name == config.provider().ssh_key_name)
+        .map(|k| serde_json::json!(k.id))
+        .unwrap_or(serde_json::Value::Null);
     Ok(Planned {
         plan,
         desired,
         live,
+        ssh_key,
+    })
+}
+
+/// The plan of `destroy`: every managed droplet of the env goes, nothing else is looked at.
+pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
+    let live = fetch::live(client, env)?;
+    let no_prices = std::collections::BTreeMap::new();
+    let inputs = diff::Inputs {
+        env,
+        desired: &[],
+        live: &live,
+        unmanaged_same_name: &[],
+        prices: &no_prices,
+    };
+    let plan = diff::diff(&inputs).map_err(|conflicts| PlanError::Conflicts {
+        env: env.to_string(),
+        conflicts,
+    })?;
+    Ok(Planned {
+        plan,
+        desired: Vec::new(),
+        live,
+        ssh_key: serde_json::Value::Null,
     })
 }
 

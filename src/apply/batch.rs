@@ -1,0 +1,179 @@
+//! Groups creates into `names` requests: same spec together, at most ten names each, in name order.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::config::DesiredHost;
+
+/// The API's limit on `names` in one create.
+pub const MAX_NAMES: usize = 10;
+
+/// One create request: the droplet names and the body shared by all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub names: Vec<String>,
+    /// The create body without `names`.
+    pub spec: Value,
+}
+
+impl Batch {
+    pub fn body(&self, names: &[String]) -> Value {
+        let mut body = self.spec.clone();
+        body["names"] = json!(names);
+        body
+    }
+}
+
+/// A host to create, with the extra tags it needs (a replacement names the droplet it replaces).
+pub struct Create<'a> {
+    pub host: &'a DesiredHost,
+    pub extra_tags: Vec<String>,
+}
+
+pub fn spec_of(create: &Create<'_>, ssh_key: &Value) -> Value {
+    let host = create.host;
+    let mut tags = host.tags();
+    tags.extend(create.extra_tags.iter().cloned());
+    let mut spec = json!({
+        "region": host.region,
+        "size": host.size,
+        "image": image_value(&host.image),
+        "ssh_keys": [ssh_key],
+        "backups": host.backups,
+        "ipv6": host.ipv6,
+        "monitoring": host.monitoring,
+        "tags": tags,
+    });
+    if let Some(data) = &host.user_data {
+        spec["user_data"] = json!(data);
+    }
+    if let Some(vpc) = &host.vpc_uuid {
+        spec["vpc_uuid"] = json!(vpc);
+    }
+    spec
+}
+
+/// Numeric image ids go out as integers, slugs as strings (the API takes either).
+fn image_value(image: &str) -> Value {
+    image
+        .parse::<u64>()
+        .map(|id| json!(id))
+        .unwrap_or_else(|_| json!(image))
+}
+
+/// Creates grouped by identical spec, split into chunks of ten, ordered by their first droplet name.
+pub fn batches(creates: &[Create<'_>], ssh_key: &Value) -> Vec<Batch> {
+    let mut groups: BTreeMap<String, (Value, Vec<String>)> = BTreeMap::new();
+    for create in creates {
+        let spec = spec_of(create, ssh_key);
+        let key = spec.to_string();
+        groups
+            .entry(key)
+            .or_insert_with(|| (spec, Vec::new()))
+            .1
+            .push(create.host.droplet_name.clone());
+    }
+    let mut out: Vec<Batch> = Vec::new();
+    for (_, (spec, mut names)) in groups {
+        names.sort();
+        for chunk in names.chunks(MAX_NAMES) {
+            out.push(Batch {
+                names: chunk.to_vec(),
+                spec: spec.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.names[0].cmp(&b.names[0]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DesiredHost, Pos, SshTarget};
+
+    fn host(name: &str, size: &str) -> DesiredHost {
+        DesiredHost {
+            env: "staging".into(),
+            name: name.into(),
+            droplet_name: format!("staging-{name}"),
+            role: "app".into(),
+            size: size.into(),
+            region: "nyc1".into(),
+            image: "ubuntu-22-04-x64".into(),
+            user_tags: vec![],
+            user_data: None,
+            vpc_uuid: None,
+            monitoring: false,
+            ipv6: false,
+            backups: false,
+            ssh_key_name: "k".into(),
+            ssh: SshTarget {
+                user: "root".into(),
+                port: 22,
+                identity_file: None,
+            },
+            pos: Pos::default(),
+        }
+    }
+
+    #[test]
+    fn groups_by_spec_and_splits_at_ten() {
+        let hosts: Vec<DesiredHost> = (1..=23)
+            .map(|i| {
+                host(
+                    &format!("app-{i:02}"),
+                    if i % 10 == 0 {
+                        "s-2vcpu-4gb"
+                    } else {
+                        "s-1vcpu-1gb"
+                    },
+                )
+            })
+            .collect();
+        let creates: Vec<Create> = hosts
+            .iter()
+            .map(|h| Create {
+                host: h,
+                extra_tags: vec![],
+            })
+            .collect();
+        let batches = batches(&creates, &json!("fp"));
+        let sizes: Vec<usize> = batches.iter().map(|b| b.names.len()).collect();
+        assert_eq!(sizes, vec![10, 10, 1, 2]);
+        assert!(batches.iter().all(|b| b.names.len() <= MAX_NAMES));
+        assert_eq!(batches[0].names[0], "staging-app-01");
+        let big: Vec<&str> = batches
+            .iter()
+            .filter(|b| b.spec["size"] == "s-2vcpu-4gb")
+            .flat_map(|b| b.names.iter().map(String::as_str))
+            .collect();
+        assert_eq!(big, vec!["staging-app-10", "staging-app-20"]);
+        let body = batches[0].body(&batches[0].names);
+        assert_eq!(body["names"].as_array().unwrap().len(), 10);
+        assert!(
+            body["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("stagecraft:env:staging"))
+        );
+    }
+
+    #[test]
+    fn a_replacement_never_shares_a_request() {
+        let a = host("app-1", "s-1vcpu-1gb");
+        let b = host("app-2", "s-1vcpu-1gb");
+        let creates = vec![
+            Create {
+                host: &a,
+                extra_tags: vec!["stagecraft:replaces:7".into()],
+            },
+            Create {
+                host: &b,
+                extra_tags: vec![],
+            },
+        ];
+        assert_eq!(batches(&creates, &json!(1)).len(), 2);
+    }
+}

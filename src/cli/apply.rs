@@ -1,0 +1,171 @@
+//! `stagecraft apply` and `stagecraft destroy`: plan, confirm, carry out, report.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use super::Session;
+use super::args::{ApplyArgs, DestroyArgs};
+use crate::apply::{self, ActionSink, ApplyOptions, EnvLock, NoActions};
+use crate::clock::parse_duration;
+use crate::config::Config;
+use crate::exit;
+use crate::output::progress::ApplyProgress;
+use crate::output::{apply as render, plan as render_plan};
+use crate::plan::Planned;
+
+const DEFAULT_POLL: Duration = Duration::from_secs(5);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    let config = session.config()?;
+    let env = session.env(&config)?;
+    let options = options(
+        session,
+        &config,
+        args.poll_interval.as_deref(),
+        args.timeout.as_deref(),
+        None,
+    )?;
+    let client = session.client(&config)?;
+    let _lock = EnvLock::acquire(config.dir(), &env)?;
+    let planned = crate::plan::make(&client, &config, &env)?;
+    if let Some(path) = &args.plan_file {
+        let saved = apply::saved::load(path)?;
+        apply::saved::check_current(path, &saved, &planned.plan)?;
+    } else if planned.plan.has_changes() && !args.auto_approve {
+        confirm(session, &planned, "apply")?;
+    }
+    let mut sink = action_sink(args.db.as_deref())?;
+    carry_out(session, &client, &planned, &options, sink.as_mut())
+}
+
+pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
+    let config = session.config()?;
+    let env = session.env(&config)?;
+    let options = options(
+        session,
+        &config,
+        args.poll_interval.as_deref(),
+        None,
+        args.timeout.as_deref(),
+    )?;
+    let client = session.client(&config)?;
+    let _lock = EnvLock::acquire(config.dir(), &env)?;
+    let planned = crate::plan::make_destroy(&client, &env)?;
+    if planned.plan.has_changes() && !args.auto_approve {
+        confirm(session, &planned, "destroy")?;
+    }
+    carry_out(session, &client, &planned, &options, &mut NoActions)
+}
+
+fn carry_out(
+    session: &Session,
+    client: &crate::provider::Client,
+    planned: &Planned,
+    options: &ApplyOptions,
+    sink: &mut dyn ActionSink,
+) -> anyhow::Result<ExitCode> {
+    let waiting = planned.live.iter().any(|d| d.status == "new");
+    if !planned.plan.has_changes() && !waiting {
+        if session.out.json {
+            session.out.stdout_raw(&render::render_json(&apply::Report {
+                env: planned.plan.env.clone(),
+                results: Vec::new(),
+                requests: client.request_count(),
+                elapsed_ms: 0,
+            }));
+        } else {
+            session
+                .out
+                .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color));
+        }
+        return Ok(exit::code(exit::SUCCESS));
+    }
+    let mut progress = ApplyProgress::new(&session.out);
+    let mut report = apply::execute(client, planned, options, &mut progress, sink);
+    progress.finish();
+    report.requests = client.request_count();
+    if session.out.json {
+        session.out.stdout_raw(&render::render_json(&report));
+    } else {
+        session.out.stdout_raw(&render::render_text(&report));
+    }
+    Ok(exit::code(if report.failed() == 0 {
+        exit::SUCCESS
+    } else {
+        exit::FAILURE
+    }))
+}
+
+fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to {verb} without confirmation: standard input is not a terminal; review `stagecraft plan` and pass --auto-approve"
+        );
+    }
+    session
+        .out
+        .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color));
+    let answer = session.out.prompt(&format!(
+        "Do you want to {verb} these changes in `{}`? Only 'yes' will be accepted: ",
+        planned.plan.env
+    ))?;
+    if answer.trim() != "yes" {
+        bail!("{verb} cancelled; nothing was changed");
+    }
+    Ok(())
+}
+
+fn options(
+    session: &Session,
+    config: &Config,
+    poll: Option<&str>,
+    timeout: Option<&str>,
+    delete_timeout: Option<&str>,
+) -> anyhow::Result<ApplyOptions> {
+    let settings = config.provider().apply.clone().unwrap_or_default();
+    let parse = |flag: Option<&str>,
+                 configured: Option<&String>,
+                 what: &str,
+                 default: Duration|
+     -> anyhow::Result<Duration> {
+        match flag.or(configured.map(String::as_str)) {
+            Some(text) => parse_duration(text)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("reading {what}")),
+            None => Ok(default),
+        }
+    };
+    Ok(ApplyOptions {
+        poll_interval: parse(
+            poll,
+            settings.poll_interval.as_ref(),
+            "the poll interval",
+            DEFAULT_POLL,
+        )?,
+        timeout: parse(
+            timeout,
+            settings.timeout.as_ref(),
+            "the timeout",
+            DEFAULT_TIMEOUT,
+        )?,
+        delete_timeout: parse(
+            delete_timeout,
+            settings.delete_timeout.as_ref(),
+            "the delete timeout",
+            DEFAULT_TIMEOUT,
+        )?,
+        resize_disk: settings.resize_disk.unwrap_or(false),
+        clock: session.clock.clone(),
+    })
+}
+
+fn action_sink(db: Option<&str>) -> anyhow::Result<Box<dyn ActionSink>> {
+    match db {
+        None => Ok(Box::new(NoActions)),
+        Some(_) => bail!("apply --db is not available in this build yet"),
+    }
+}

@@ -1,0 +1,50 @@
+//! Renders `status`: one row per host, desired against live.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    pub host: String,
+    pub droplet_name: String,
+    pub desired_size: String,
+    pub live_size: Option<String>,
+    pub status: String,
+    pub droplet_id: Option<u64>,
+    pub public_ipv4: Option<String>,
+    pub private_ipv4: Option<String>,
+}
+
+pub fn render_text(env: &str, rows: &[StatusRow]) -> String {
+    let mut out = format!("Environment `{env}`:\n");
+    let w = rows
+        .iter()
+        .map(|r| r.droplet_name.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    out.push_str(&format!(
+        "  {:<w$}  {:<8}  {:<12}  {:<12}  {:<10}  {}\n",
+        "DROPLET", "STATUS", "DESIRED", "LIVE", "ID", "PUBLIC IPV4"
+    ));
+    for r in rows {
+        out.push_str(&format!(
+            "  {:<w$}  {:<8}  {:<12}  {:<12}  {:<10}  {}\n",
+            r.droplet_name,
+            r.status,
+            r.desired_size,
+            r.live_size.as_deref().unwrap_or("-"),
+            r.droplet_id
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "-".into()),
+            r.public_ipv4.as_deref().unwrap_or("-")
+        ));
+    }
+    out
+}
+
+pub fn render_json(env: &str, rows: &[StatusRow]) -> String {
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({"env": env, "hosts": rows}))
+        .expect("plain data");
+    text.push('\n');
+    text
+}
