@@ -3,6 +3,7 @@
 
 mod support;
 
+mod apply;
 mod client;
 mod config_errors;
 mod plan;
