@@ -191,7 +191,7 @@ pub fn execute(
     }
     // Droplets from an earlier, interrupted apply that have not finished booting.
     for droplet in &planned.live {
-        let unchanged = planned.plan.unchanged.iter().any(|n| *n == droplet.name);
+        let unchanged = planned.plan.unchanged.contains(&droplet.name);
         if unchanged && !is_ready(droplet) {
             engine
                 .progress
