@@ -1,0 +1,264 @@
+//! Benchmarks of `plan` and `apply` against the sandbox, with the baselines the issues name.
+//!
+//! `cargo bench --bench stagecraft [-- plan|apply]` (or `scripts/bench`). It drives the release binary as a
+//! user would, reads request counts from the sandbox's `/_sandbox/counters`, measures peak RSS with
+//! GNU time, and runs each baseline (a pydo-style walk of the whole account; the one-at-a-time create
+//! and poll of the PROVIDER_CLOUD_DO outline) in the same run.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TOKEN: &str = "bench-token";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if args.first().map(String::as_str) == Some("baseline-list") {
+        return baseline_list(&args[1]);
+    }
+    let bin = build_release();
+    let which = args.first().cloned().unwrap_or_else(|| "all".into());
+    if which == "all" || which == "plan" {
+        bench_plan(&bin);
+    }
+    if which == "all" || which == "apply" {
+        bench_apply(&bin);
+    }
+}
+
+fn build_release() -> PathBuf {
+    let status = Command::new(env!("CARGO")).args(["build", "--release", "--quiet", "--bin", "stagecraft"]).status().expect("cargo build");
+    assert!(status.success());
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
+    PathBuf::from(target).join("release/stagecraft")
+}
+
+struct Sandbox {
+    child: Child,
+    url: String,
+    agent: ureq::Agent,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Sandbox {
+    fn start(bin: &Path, boot_time: &str) -> Sandbox {
+        let mut child = Command::new(bin)
+            .args(["sandbox", "serve", "--listen", "127.0.0.1:0", "--token", TOKEN, "--boot-time", boot_time])
+            .args(["--rate-limit-per-hour", "1000000", "--rate-limit-per-minute", "1000000"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the sandbox");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().rsplit(' ').next().unwrap().to_string();
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Sandbox { child, url, agent }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.url);
+        let mut r = match method {
+            "GET" => self.agent.get(&url).call(),
+            "DELETE" => self.agent.delete(&url).call(),
+            _ => self.agent.post(&url).header("Content-Type", "application/json").send(body.to_string().as_bytes()),
+        }
+        .unwrap();
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default()).unwrap_or(Value::Null)
+    }
+
+    fn counters(&self) -> Value {
+        self.call("GET", "/_sandbox/counters", Value::Null)
+    }
+
+    fn clear(&self) {
+        self.call("DELETE", "/_sandbox/requests", Value::Null);
+    }
+}
+
+fn total(counters: &Value) -> u64 {
+    counters.as_object().map(|o| o.values().filter_map(Value::as_u64).sum()).unwrap_or(0)
+}
+
+fn project(url: &str, hosts: usize, poll: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "cloud:\n  provider: digitalocean\n  providers:\n    digitalocean:\n      token_env: DO_TOKEN\n      ssh_key_name: bench-key\n      api_url: {url}\n      default_region: nyc1\n      default_size: s-1vcpu-1gb\n      apply: {{ poll_interval: {poll}, timeout: 10m }}\n      hosts:\n        staging:\n          app: {{ role: app, count: {hosts} }}\n"
+    );
+    std::fs::write(dir.path().join("stagecraft.yml"), yaml).unwrap();
+    dir
+}
+
+/// Runs the binary under GNU time: (wall seconds, peak RSS in KiB, stdout).
+fn timed(bin: &Path, dir: &Path, args: &[&str]) -> (f64, u64, String) {
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("DO_TOKEN", TOKEN)
+        .env("STAGECRAFT_DATA_DIR", dir.join("data"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    let wall = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} failed: {stderr}", args);
+    let rss = stderr.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+    (wall, rss, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn add_ssh_key(sb: &Sandbox) {
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJlbmNoYmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNo bench";
+    let _ = sb
+        .agent
+        .post(&format!("{}/v2/account/keys", sb.url))
+        .header("Authorization", &format!("Bearer {TOKEN}"))
+        .header("Content-Type", "application/json")
+        .send(json!({"name": "bench-key", "public_key": key}).to_string().as_bytes());
+}
+
+fn bench_plan(bin: &Path) {
+    println!("== plan: 50 managed hosts in an account of 10,000 droplets ==");
+    let sb = Sandbox::start(bin, "0s");
+    add_ssh_key(&sb);
+    sb.call("POST", "/_sandbox/seed", json!({"droplets": 9950, "name_prefix": "other-"}));
+    let dir = project(&sb.url, 50, "0s");
+    timed(bin, dir.path(), &["apply", "--auto-approve"]);
+    let runs = 7;
+    let mut walls = Vec::new();
+    let mut rss = 0;
+    let mut counters = Value::Null;
+    for _ in 0..runs {
+        sb.clear();
+        let (wall, r, out) = timed(bin, dir.path(), &["plan"]);
+        assert!(out.starts_with("No changes."), "{out}");
+        walls.push(wall);
+        rss = rss.max(r);
+        counters = sb.counters();
+    }
+    let mut base_walls = Vec::new();
+    let mut base_rss = 0;
+    let mut base_counters = Value::Null;
+    let me = std::env::current_exe().unwrap();
+    for _ in 0..runs {
+        sb.clear();
+        let start = Instant::now();
+        let out = Command::new("/usr/bin/time").args(["-f", "%M"]).arg(&me).args(["baseline-list", &sb.url]).output().unwrap();
+        base_walls.push(start.elapsed().as_secs_f64());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        base_rss = base_rss.max(stderr.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0));
+        base_counters = sb.counters();
+    }
+    let (m, b) = (median(walls), median(base_walls));
+    println!("{:<34} {:>14} {:>22} {:>8}", "", "stagecraft plan", "pydo-style list+filter", "ratio");
+    println!("{:<34} {:>14.3} {:>22.3} {:>7.1}x", "median wall time (s)", m, b, b / m);
+    println!("{:<34} {:>14} {:>22} {:>7.1}x", "peak RSS (KiB)", rss, base_rss, base_rss as f64 / rss.max(1) as f64);
+    let (t, bt) = (total(&counters), total(&base_counters));
+    println!("{:<34} {:>14} {:>22} {:>7.1}x", "requests (total)", t, bt, bt as f64 / t.max(1) as f64);
+    println!("requests per route, stagecraft plan: {counters}");
+    println!("requests per route, baseline:        {base_counters}");
+    println!();
+}
+
+/// The baseline: what pydo's README shows, `droplets.list()` page by page (20 per page), then filter.
+fn baseline_list(url: &str) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut page = 1;
+    let mut mine = 0;
+    loop {
+        let mut r = agent
+            .get(&format!("{url}/v2/droplets?page={page}&per_page=20"))
+            .header("Authorization", &format!("Bearer {TOKEN}"))
+            .call()
+            .unwrap();
+        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        for d in body["droplets"].as_array().unwrap() {
+            if d["tags"].as_array().unwrap().iter().any(|t| t == "stagecraft:env:staging") {
+                mine += 1;
+            }
+        }
+        if body.pointer("/links/pages/next").is_none() {
+            break;
+        }
+        page += 1;
+    }
+    assert_eq!(mine, 50);
+}
+
+fn bench_apply(bin: &Path) {
+    println!("== apply: 50 hosts, sandbox boot time 2s, poll interval 200ms ==");
+    let sb = Sandbox::start(bin, "2s");
+    add_ssh_key(&sb);
+    let dir = project(&sb.url, 50, "200ms");
+    sb.clear();
+    let (wall, rss, out) = timed(bin, dir.path(), &["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete: 50 done, 0 failed"), "{out}");
+    let counters = sb.counters();
+    let creates = counters["POST /v2/droplets"].as_u64().unwrap_or(0);
+    let lists = counters["GET /v2/droplets"].as_u64().unwrap_or(0);
+    let requests = total(&counters);
+
+    // The outline's strategy: create one droplet, poll it until active, then the next.
+    sb.call("POST", "/_sandbox/reset", Value::Null);
+    add_ssh_key(&sb);
+    sb.clear();
+    let start = Instant::now();
+    let auth = format!("Bearer {TOKEN}");
+    for i in 1..=50 {
+        let body = json!({"name": format!("seq-app-{i}"), "region": "nyc1", "size": "s-1vcpu-1gb", "image": "ubuntu-22-04-x64", "tags": ["stagecraft:env:seq"]});
+        let mut r = sb
+            .agent
+            .post(&format!("{}/v2/droplets", sb.url))
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes())
+            .unwrap();
+        let created: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let id = created["droplet"]["id"].as_u64().unwrap();
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let mut r = sb.agent.get(&format!("{}/v2/droplets/{id}", sb.url)).header("Authorization", &auth).call().unwrap();
+            let d: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+            if d["droplet"]["status"] == "active" {
+                break;
+            }
+        }
+    }
+    let seq_wall = start.elapsed().as_secs_f64();
+    let seq = sb.counters();
+    let seq_total = total(&seq);
+    println!("{:<26} {:>16} {:>22} {:>8}", "", "stagecraft apply", "sequential (outline)", "ratio");
+    println!("{:<26} {:>16.2} {:>22.2} {:>7.1}x", "wall time (s)", wall, seq_wall, seq_wall / wall);
+    println!("{:<26} {:>16} {:>22}", "create requests", creates, seq["POST /v2/droplets"]);
+    println!(
+        "{:<26} {:>16} {:>22}",
+        "list / get requests",
+        lists,
+        seq["GET /v2/droplets/{id}"].as_u64().unwrap_or(0) + seq["GET /v2/droplets"].as_u64().unwrap_or(0)
+    );
+    println!("{:<26} {:>16} {:>22} {:>7.1}x", "total requests", requests, seq_total, seq_total as f64 / requests.max(1) as f64);
+    println!("{:<26} {:>16}", "stagecraft peak RSS (KiB)", rss);
+    println!("targets: wall < 1.5 x boot time (3.0 s): {}; creates <= 5: {}; total requests < 40: {}", pass(wall < 3.0), pass(creates <= 5), pass(requests < 40));
+    println!("requests per route, stagecraft apply: {counters}");
+    println!();
+}
+
+fn pass(ok: bool) -> &'static str {
+    if ok { "met" } else { "MISSED" }
+}
