@@ -4,5 +4,6 @@
 mod support;
 
 mod config_errors;
+mod ingest;
 mod plan;
 mod sandbox;
