@@ -1,1 +1,22 @@
-//! (placeholder: filled in by its issue)
+//! `ingest`: copies the account's inventory into PostgreSQL (schema `ops`) or SQLite, with a run log,
+//! and records `apply`'s actions. See docs/ingest.md for the tables and the run protocol.
+
+pub mod actions;
+pub mod dsn;
+pub mod error;
+pub mod migrations;
+pub mod resources;
+pub mod runner;
+pub mod store;
+pub mod summary;
+
+#[cfg(test)]
+mod tests;
+
+pub use actions::ActionRecorder;
+pub use dsn::Dsn;
+pub use error::IngestError;
+pub use resources::Resource;
+pub use runner::{IngestOptions, run};
+pub use store::WriteMode;
+pub use summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};

@@ -6,5 +6,6 @@ mod support;
 mod apply;
 mod client;
 mod config_errors;
+mod ingest;
 mod plan;
 mod sandbox;

@@ -1,0 +1,468 @@
+//! The DigitalOcean collections ingest copies, and how one API object becomes one typed table row.
+
+use serde_json::Value;
+
+use super::error::IngestError;
+
+/// One ingestable collection. The order of [`Resource::ALL`] is the order of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    Droplets,
+    Databases,
+    Firewalls,
+    Vpcs,
+    LoadBalancers,
+    Domains,
+}
+
+/// The SQL type of a typed column, which decides how a value is bound on each backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Int,
+    Text,
+    Bool,
+    /// JSON text: `jsonb` on PostgreSQL, `TEXT` on SQLite.
+    Json,
+    /// RFC 3339 text: `timestamptz` on PostgreSQL, `TEXT` on SQLite.
+    Time,
+}
+
+/// A typed value bound into an upsert.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Json(Option<String>),
+    Time(Option<String>),
+}
+
+/// One row for a `do_*` table: the key, the typed columns (in [`Resource::columns`] order) and the raw JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub do_id: SqlValue,
+    pub values: Vec<SqlValue>,
+    pub raw: String,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 6] = [
+        Resource::Droplets,
+        Resource::Databases,
+        Resource::Firewalls,
+        Resource::Vpcs,
+        Resource::LoadBalancers,
+        Resource::Domains,
+    ];
+
+    /// The name used on the command line, in summaries and in `ops.run_events.resource`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Droplets => "droplets",
+            Resource::Databases => "databases",
+            Resource::Firewalls => "firewalls",
+            Resource::Vpcs => "vpcs",
+            Resource::LoadBalancers => "load_balancers",
+            Resource::Domains => "domains",
+        }
+    }
+
+    /// Parses one `--resources` item (`load-balancers` is accepted for `load_balancers`).
+    pub fn parse(text: &str) -> Result<Resource, IngestError> {
+        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
+        Resource::ALL
+            .into_iter()
+            .find(|r| r.name() == wanted)
+            .ok_or_else(|| IngestError::UnknownResource {
+                given: text.to_string(),
+                valid: Resource::ALL
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The API collection path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Resource::Droplets => "/v2/droplets",
+            Resource::Databases => "/v2/databases",
+            Resource::Firewalls => "/v2/firewalls",
+            Resource::Vpcs => "/v2/vpcs",
+            Resource::LoadBalancers => "/v2/load_balancers",
+            Resource::Domains => "/v2/domains",
+        }
+    }
+
+    /// The collection's key in the reply body; the same as the name.
+    pub fn key(self) -> &'static str {
+        self.name()
+    }
+
+    /// `GET /v2/databases` has no page parameters and no links (DIGEST §11): one request, one "page".
+    pub fn paginated(self) -> bool {
+        self != Resource::Databases
+    }
+
+    /// The table, schema included (`ops` on both backends: SQLite attaches its file as `ops`).
+    pub fn table(self) -> &'static str {
+        match self {
+            Resource::Droplets => "ops.do_droplets",
+            Resource::Databases => "ops.do_databases",
+            Resource::Firewalls => "ops.do_firewalls",
+            Resource::Vpcs => "ops.do_vpcs",
+            Resource::LoadBalancers => "ops.do_load_balancers",
+            Resource::Domains => "ops.do_domains",
+        }
+    }
+
+    /// The type of `do_id`: droplet ids are integers, the others uuids (domains: the domain name).
+    pub fn id_type(self) -> ColType {
+        match self {
+            Resource::Droplets => ColType::Int,
+            _ => ColType::Text,
+        }
+    }
+
+    /// The typed columns between `do_id` and `raw`, in table order (see docs/ingest.md).
+    pub fn columns(self) -> &'static [(&'static str, ColType)] {
+        use ColType::*;
+        match self {
+            Resource::Droplets => &[
+                ("name", Text),
+                ("status", Text),
+                ("region", Text),
+                ("size_slug", Text),
+                ("vcpus", Int),
+                ("memory_mb", Int),
+                ("disk_gb", Int),
+                ("image", Text),
+                ("vpc_uuid", Text),
+                ("public_ipv4", Text),
+                ("private_ipv4", Text),
+                ("tags", Json),
+                ("created_at", Time),
+            ],
+            Resource::Databases => &[
+                ("name", Text),
+                ("engine", Text),
+                ("version", Text),
+                ("status", Text),
+                ("region", Text),
+                ("size", Text),
+                ("num_nodes", Int),
+                ("storage_size_mib", Int),
+                ("private_network_uuid", Text),
+                ("tags", Json),
+                ("created_at", Time),
+            ],
+            Resource::Firewalls => &[
+                ("name", Text),
+                ("status", Text),
+                ("droplet_ids", Json),
+                ("tags", Json),
+                ("inbound_rule_count", Int),
+                ("outbound_rule_count", Int),
+                ("created_at", Time),
+            ],
+            Resource::Vpcs => &[
+                ("urn", Text),
+                ("name", Text),
+                ("description", Text),
+                ("region", Text),
+                ("ip_range", Text),
+                ("is_default", Bool),
+                ("created_at", Time),
+            ],
+            Resource::LoadBalancers => &[
+                ("name", Text),
+                ("ip", Text),
+                ("status", Text),
+                ("region", Text),
+                ("size_unit", Int),
+                ("droplet_ids", Json),
+                ("vpc_uuid", Text),
+                ("created_at", Time),
+            ],
+            Resource::Domains => &[("name", Text), ("ttl", Int)],
+        }
+    }
+
+    /// Turns one API object into a row. Fails only when the object has no usable id.
+    pub fn row(self, mut item: Value) -> Result<Row, String> {
+        redact_secrets(&mut item);
+        let v = &item;
+        let do_id = match self {
+            Resource::Droplets => SqlValue::Int(Some(
+                v.get("id")
+                    .and_then(Value::as_i64)
+                    .ok_or("a droplet without an integer `id`")?,
+            )),
+            Resource::Domains => SqlValue::Text(Some(
+                v.get("name")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .ok_or("a domain without a `name`")?
+                    .to_string(),
+            )),
+            _ => SqlValue::Text(Some(
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| format!("an item of `{}` without an `id`", self.name()))?
+                    .to_string(),
+            )),
+        };
+        let values = match self {
+            Resource::Droplets => vec![
+                text(v, "/name"),
+                text(v, "/status"),
+                text(v, "/region/slug"),
+                text(v, "/size_slug"),
+                int(v, "/vcpus"),
+                int(v, "/memory"),
+                int(v, "/disk"),
+                SqlValue::Text(str_at(v, "/image/slug").or_else(|| str_at(v, "/image/name"))),
+                text(v, "/vpc_uuid"),
+                SqlValue::Text(ipv4(v, "public")),
+                SqlValue::Text(ipv4(v, "private")),
+                json(v, "/tags"),
+                time(v, "/created_at"),
+            ],
+            Resource::Databases => vec![
+                text(v, "/name"),
+                text(v, "/engine"),
+                text(v, "/version"),
+                text(v, "/status"),
+                text(v, "/region"),
+                text(v, "/size"),
+                int(v, "/num_nodes"),
+                int(v, "/storage_size_mib"),
+                text(v, "/private_network_uuid"),
+                json(v, "/tags"),
+                time(v, "/created_at"),
+            ],
+            Resource::Firewalls => vec![
+                text(v, "/name"),
+                text(v, "/status"),
+                json(v, "/droplet_ids"),
+                json(v, "/tags"),
+                count(v, "/inbound_rules"),
+                count(v, "/outbound_rules"),
+                time(v, "/created_at"),
+            ],
+            Resource::Vpcs => vec![
+                text(v, "/urn"),
+                text(v, "/name"),
+                text(v, "/description"),
+                text(v, "/region"),
+                text(v, "/ip_range"),
+                SqlValue::Bool(v.pointer("/default").and_then(Value::as_bool)),
+                time(v, "/created_at"),
+            ],
+            Resource::LoadBalancers => vec![
+                text(v, "/name"),
+                text(v, "/ip"),
+                text(v, "/status"),
+                SqlValue::Text(str_at(v, "/region/slug").or_else(|| str_at(v, "/region"))),
+                int(v, "/size_unit"),
+                json(v, "/droplet_ids"),
+                text(v, "/vpc_uuid"),
+                time(v, "/created_at"),
+            ],
+            Resource::Domains => vec![text(v, "/name"), int(v, "/ttl")],
+        };
+        Ok(Row {
+            do_id,
+            values,
+            raw: item.to_string(),
+        })
+    }
+}
+
+impl SqlValue {
+    /// The key as text, to spot the same object twice in one batch.
+    pub fn key_text(&self) -> String {
+        match self {
+            SqlValue::Int(Some(i)) => i.to_string(),
+            SqlValue::Text(Some(s)) => s.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// Database clusters carry their admin passwords (`connection.password`, `users[].password`, and inside
+/// `connection.uri`). Credentials do not belong in an inventory table, so they are blanked before storage.
+fn redact_secrets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.eq_ignore_ascii_case("password") && v.is_string() {
+                    *v = Value::String("[redacted]".into());
+                } else if key == "uri"
+                    && let Value::String(s) = v
+                {
+                    *s = super::dsn::redact_url(s);
+                } else {
+                    redact_secrets(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_secrets),
+        _ => {}
+    }
+}
+
+fn str_at(v: &Value, pointer: &str) -> Option<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn text(v: &Value, pointer: &str) -> SqlValue {
+    SqlValue::Text(str_at(v, pointer))
+}
+
+fn int(v: &Value, pointer: &str) -> SqlValue {
+    SqlValue::Int(v.pointer(pointer).and_then(Value::as_i64))
+}
+
+fn count(v: &Value, pointer: &str) -> SqlValue {
+    SqlValue::Int(
+        v.pointer(pointer)
+            .and_then(Value::as_array)
+            .map(|a| a.len() as i64),
+    )
+}
+
+fn json(v: &Value, pointer: &str) -> SqlValue {
+    SqlValue::Json(
+        v.pointer(pointer)
+            .filter(|x| !x.is_null())
+            .map(Value::to_string),
+    )
+}
+
+/// Only well-formed RFC 3339 times are typed; anything else stays in `raw` alone, so one odd value cannot
+/// fail a whole resource type on the PostgreSQL cast.
+fn time(v: &Value, pointer: &str) -> SqlValue {
+    SqlValue::Time(str_at(v, pointer).filter(|s| looks_like_rfc3339(s)))
+}
+
+pub(crate) fn looks_like_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 20
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && (s.ends_with('Z') || s[19..].contains(['+', '-']))
+        && s.bytes().all(|c| c.is_ascii_graphic())
+}
+
+/// The first IPv4 address of `kind` (`public` or `private`) in `networks.v4`.
+fn ipv4(v: &Value, kind: &str) -> Option<String> {
+    v.pointer("/networks/v4")?
+        .as_array()?
+        .iter()
+        .find(|n| n.get("type").and_then(Value::as_str) == Some(kind))
+        .and_then(|n| n.get("ip_address"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(name: &str) -> Value {
+        let path = format!(
+            "{}/tests/fixtures/do-api-examples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_example_object_becomes_a_row_with_all_columns() {
+        for (resource, file) in [
+            (Resource::Droplets, "droplets_list.json"),
+            (Resource::Databases, "databases_list.json"),
+            (Resource::Firewalls, "firewalls_list.json"),
+            (Resource::Vpcs, "vpcs_list.json"),
+            (Resource::LoadBalancers, "load_balancers_list.json"),
+            (Resource::Domains, "domains_list.json"),
+        ] {
+            let body = example(file);
+            let items = body[resource.key()].as_array().unwrap().clone();
+            assert!(!items.is_empty(), "{file}");
+            for item in items {
+                let row = resource.row(item).unwrap();
+                assert_eq!(row.values.len(), resource.columns().len(), "{file}");
+                // The name-like column is always filled from the official examples.
+                assert!(
+                    row.values
+                        .iter()
+                        .any(|v| matches!(v, SqlValue::Text(Some(_)))),
+                    "{file}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn droplet_columns_are_typed() {
+        let body = example("droplets_list.json");
+        let row = Resource::Droplets.row(body["droplets"][0].clone()).unwrap();
+        assert_eq!(row.do_id, SqlValue::Int(Some(3164444)));
+        assert_eq!(row.values[2], SqlValue::Text(Some("nyc3".into())));
+        assert_eq!(row.values[5], SqlValue::Int(Some(1024)));
+        assert!(matches!(&row.values[9], SqlValue::Text(Some(ip)) if ip.contains('.')));
+        assert!(matches!(&row.values[12], SqlValue::Time(Some(t)) if t.starts_with("2020-")));
+    }
+
+    #[test]
+    fn database_passwords_never_reach_the_row() {
+        let body = example("databases_list.json");
+        let row = Resource::Databases
+            .row(body["databases"][0].clone())
+            .unwrap();
+        assert!(!row.raw.contains("wv78n3zpz42xezdk"), "{}", row.raw);
+        assert!(row.raw.contains("doadmin:***@"));
+    }
+
+    #[test]
+    fn objects_without_ids_are_refused() {
+        assert!(
+            Resource::Droplets
+                .row(serde_json::json!({"name": "x"}))
+                .is_err()
+        );
+        assert!(Resource::Vpcs.row(serde_json::json!({"id": ""})).is_err());
+        assert!(
+            Resource::Domains
+                .row(serde_json::json!({"ttl": 1}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn odd_times_stay_untyped() {
+        assert!(looks_like_rfc3339("2020-07-21T18:37:44Z"));
+        assert!(looks_like_rfc3339("2020-07-21T18:37:44.123+02:00"));
+        assert!(!looks_like_rfc3339("yesterday"));
+        assert!(!looks_like_rfc3339("2020-07-21"));
+    }
+
+    #[test]
+    fn parses_resource_names() {
+        assert_eq!(
+            Resource::parse("load-balancers").unwrap(),
+            Resource::LoadBalancers
+        );
+        let e = Resource::parse("kubernetes").unwrap_err().to_string();
+        assert!(e.contains("droplets, databases"), "{e}");
+    }
+}

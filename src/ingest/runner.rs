@@ -1,0 +1,237 @@
+//! The run protocol (C-DO-01 §6): a `running` row, one transaction per resource type with streamed,
+//! batched upserts, deletions marked only after complete listings, then the run's final status.
+
+use std::error::Error as _;
+
+use serde_json::Value;
+
+use super::dsn::Dsn;
+use super::error::IngestError;
+use super::resources::{Resource, Row};
+use super::store::{self, NewRun, Store, WriteMode};
+use super::summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};
+use crate::clock::{Clock, rfc3339};
+use crate::provider::{Client, ProviderError, RetryMode};
+
+/// Rows per statement for the one-shot (unpaginated) databases listing; paginated lists use their pages.
+const BATCH: usize = crate::provider::client::PER_PAGE as usize;
+
+/// What to ingest, and where.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub dsn: Dsn,
+    /// In run order; see [`Resource::ALL`].
+    pub resources: Vec<Resource>,
+    pub mode: WriteMode,
+}
+
+/// Why one resource type was given up.
+enum Failure {
+    /// The listing failed after the client's retry budget (or at once, for a 4xx other than 429).
+    Api(Box<ProviderError>),
+    /// The API returned an object ingest cannot key.
+    Item(String),
+    /// The database failed: the whole run stops.
+    Store(IngestError),
+}
+
+impl From<ProviderError> for Failure {
+    fn from(e: ProviderError) -> Self {
+        Failure::Api(Box::new(e))
+    }
+}
+
+/// Runs one ingest. `on_resource` sees each type's outcome as soon as it is known (for progress).
+/// A failed resource type does not fail the call: it is in the summary (`partial`/`error`). Only a
+/// database failure returns `Err`, after a best-effort attempt to record the run as `error`.
+pub fn run(
+    client: &Client,
+    clock: &dyn Clock,
+    options: &IngestOptions,
+    on_resource: &mut dyn FnMut(&ResourceOutcome),
+) -> Result<RunSummary, IngestError> {
+    let mut db = store::open(&options.dsn, options.mode)?;
+    let started = clock.instant();
+    let started_at = rfc3339(clock.now());
+    let names: Vec<&str> = options.resources.iter().map(|r| r.name()).collect();
+    let run_id = db.start_run(&NewRun {
+        started_at: &started_at,
+        resources: &names.join(","),
+        api_base_url: client.base_url(),
+    })?;
+    let mut summary = RunSummary {
+        run_id,
+        status: RunStatus::Running,
+        backend: options.dsn.backend().to_string(),
+        database: options.dsn.redacted(),
+        started_at,
+        finished_at: String::new(),
+        duration_ms: 0,
+        rows: 0,
+        deleted: 0,
+        errors: 0,
+        resources_failed: 0,
+        last_error: None,
+        resources: Vec::new(),
+    };
+    for &resource in &options.resources {
+        match ingest_resource(db.as_mut(), client, clock, run_id, resource) {
+            Ok(outcome) => {
+                db.record_event(run_id, &outcome)
+                    .or_else(|e| abandon(db.as_mut(), &mut summary, clock, started, e))?;
+                summary.rows += outcome.rows;
+                summary.deleted += outcome.deleted;
+                summary.errors += outcome.errors;
+                if let Some(error) = &outcome.error {
+                    summary.resources_failed += 1;
+                    summary.last_error = Some(format!("{}: {error}", outcome.resource));
+                }
+                on_resource(&outcome);
+                summary.resources.push(outcome);
+            }
+            Err(e) => return abandon(db.as_mut(), &mut summary, clock, started, e),
+        }
+    }
+    summary.status =
+        RunStatus::from_counts(options.resources.len(), summary.resources_failed as usize);
+    summary.finished_at = rfc3339(clock.now());
+    summary.duration_ms = clock
+        .instant()
+        .saturating_duration_since(started)
+        .as_millis() as u64;
+    db.finish_run(&summary)?;
+    Ok(summary)
+}
+
+/// The database failed mid-run: try to leave the run row saying so, then report the failure itself.
+fn abandon<T>(
+    db: &mut dyn Store,
+    summary: &mut RunSummary,
+    clock: &dyn Clock,
+    started: std::time::Instant,
+    error: IngestError,
+) -> Result<T, IngestError> {
+    summary.status = RunStatus::Error;
+    summary.last_error = Some(error.to_string());
+    summary.finished_at = rfc3339(clock.now());
+    summary.duration_ms = clock
+        .instant()
+        .saturating_duration_since(started)
+        .as_millis() as u64;
+    let _ = db.finish_run(summary);
+    Err(error)
+}
+
+/// Lists and writes one resource type inside its own transaction. `Err` only for database failures.
+fn ingest_resource(
+    db: &mut dyn Store,
+    client: &Client,
+    clock: &dyn Clock,
+    run_id: i64,
+    resource: Resource,
+) -> Result<ResourceOutcome, IngestError> {
+    let started = clock.instant();
+    let started_at = rfc3339(clock.now());
+    let requests_before = client.request_count();
+    db.begin_resource(resource)?;
+    let mut rows = 0u64;
+    let mut pages = 0u64;
+    let mut write_page = |items: Vec<Value>| -> Result<(), Failure> {
+        pages += 1;
+        // Items are converted and written a page at a time, so memory holds one page, not the account.
+        for chunk in items.chunks(BATCH) {
+            let batch = chunk
+                .iter()
+                .map(|item| resource.row(item.clone()))
+                .collect::<Result<Vec<Row>, String>>()
+                .map_err(Failure::Item)?;
+            db.upsert(resource, run_id, &started_at, &batch)
+                .map_err(Failure::Store)?;
+            rows += batch.len() as u64;
+        }
+        Ok(())
+    };
+    let listed = if resource.paginated() {
+        client.list_pages(resource.path(), resource.key(), &mut write_page)
+    } else {
+        list_unpaginated(client, resource).and_then(&mut write_page)
+    };
+    let outcome = match listed {
+        Ok(()) => match db.mark_deleted(resource, run_id, &started_at) {
+            Ok(deleted) => {
+                db.commit()?;
+                Ok(deleted)
+            }
+            Err(e) => Err(Failure::Store(e)),
+        },
+        Err(failure) => {
+            // Nothing of a failed type is kept: earlier rows and `deleted_at` stay as the last good run left them.
+            let rolled_back = db.rollback();
+            match failure {
+                Failure::Store(e) => return Err(e),
+                other => {
+                    rolled_back?;
+                    Err(other)
+                }
+            }
+        }
+    };
+    let attempts = client.request_count().saturating_sub(requests_before);
+    let (status, deleted, error) = match outcome {
+        Ok(deleted) => (ResourceStatus::Success, deleted, None),
+        Err(Failure::Api(e)) => (ResourceStatus::Partial, 0, Some(chain(&e))),
+        Err(Failure::Item(message)) => (
+            ResourceStatus::Partial,
+            0,
+            Some(format!("{}: {message}", resource.path())),
+        ),
+        Err(Failure::Store(e)) => {
+            let _ = db.rollback();
+            return Err(e);
+        }
+    };
+    let failed = status == ResourceStatus::Partial;
+    Ok(ResourceOutcome {
+        resource: resource.name().to_string(),
+        status,
+        rows: if failed { 0 } else { rows },
+        deleted,
+        // Every attempt that did not yield a page failed (and was retried, or ended the listing).
+        errors: match attempts.saturating_sub(pages) {
+            0 if failed => 1,
+            n => n,
+        },
+        pages,
+        duration_ms: clock
+            .instant()
+            .saturating_duration_since(started)
+            .as_millis() as u64,
+        started_at,
+        finished_at: rfc3339(clock.now()),
+        error,
+    })
+}
+
+/// `GET /v2/databases` in one request (with the usual retry policy), as a single page.
+fn list_unpaginated(client: &Client, resource: Resource) -> Result<Vec<Value>, Failure> {
+    let reply = client.send("GET", resource.path(), None, RetryMode::Idempotent)?;
+    match reply.body.get(resource.key()) {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        Some(Value::Null) | None => Ok(Vec::new()),
+        Some(_) => Err(Failure::Item(format!("`{}` is not a list", resource.key()))),
+    }
+}
+
+/// An error with its causes on one line (a `PartialListing` wraps the API's own answer).
+fn chain(error: &ProviderError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let line = s.to_string();
+        if !text.contains(&line) {
+            text.push_str(&format!(": {line}"));
+        }
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,400 @@
+//! The PostgreSQL backend: tables in schema `ops`, `jsonb` raw JSON, advisory locks against races.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Statement};
+
+use super::{ActionDone, NewRun, Store, WriteMode, dedupe, upsert_sql};
+use crate::ingest::dsn::Dsn;
+use crate::ingest::error::IngestError;
+use crate::ingest::migrations::{self, MIGRATIONS};
+use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
+use crate::ingest::summary::{ResourceOutcome, RunSummary};
+
+/// First key of every advisory lock stagecraft takes ("STGC"), so they cannot collide with the
+/// application's own locks by accident. The second key: 0 = migrations, 1.. = one per resource type.
+const LOCK_NAMESPACE: i32 = 0x5354_4743;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct PgStore {
+    client: Client,
+    dsn: Dsn,
+    mode: WriteMode,
+    statements: HashMap<(Resource, usize), Statement>,
+}
+
+impl PgStore {
+    pub fn open(dsn: &Dsn, mode: WriteMode) -> Result<PgStore, IngestError> {
+        let Dsn::Postgres { url } = dsn else {
+            unreachable!("PgStore::open is only called with a postgres DSN");
+        };
+        let connect_error = |message: String| IngestError::Connect {
+            dsn: dsn.redacted(),
+            message: dsn.scrub(&message),
+        };
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| connect_error(error_text(&e)))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("stagecraft-ingest");
+        }
+        let client = config
+            .connect(NoTls)
+            .map_err(|e| connect_error(error_text(&e)))?;
+        let mut store = PgStore {
+            client,
+            dsn: dsn.clone(),
+            mode,
+            statements: HashMap::new(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn db_error(&self, doing: &str, e: &postgres::Error) -> IngestError {
+        IngestError::Database {
+            dsn: self.dsn.redacted(),
+            message: self.dsn.scrub(&format!("{doing}: {}", error_text(e))),
+        }
+    }
+
+    /// Applies missing migrations under a session advisory lock, so two ingests starting at once on an
+    /// empty database do not both try to create the schema.
+    fn migrate(&mut self) -> Result<(), IngestError> {
+        let migrate_error = |dsn: &Dsn, e: &postgres::Error| IngestError::Migrate {
+            dsn: dsn.redacted(),
+            message: dsn.scrub(&error_text(e)),
+        };
+        self.client
+            .execute("SELECT pg_advisory_lock($1, 0)", &[&LOCK_NAMESPACE])
+            .map_err(|e| migrate_error(&self.dsn, &e))?;
+        let result = self.migrate_locked();
+        // The lock is released even when a migration failed; the connection closing would too.
+        let unlock = self
+            .client
+            .execute("SELECT pg_advisory_unlock($1, 0)", &[&LOCK_NAMESPACE]);
+        result?;
+        unlock.map_err(|e| migrate_error(&self.dsn, &e))?;
+        Ok(())
+    }
+
+    fn migrate_locked(&mut self) -> Result<(), IngestError> {
+        let dsn = self.dsn.clone();
+        let fail = |e: postgres::Error| IngestError::Migrate {
+            dsn: dsn.redacted(),
+            message: dsn.scrub(&error_text(&e)),
+        };
+        self.client
+            .batch_execute(
+                "CREATE SCHEMA IF NOT EXISTS ops;
+                 CREATE TABLE IF NOT EXISTS ops.schema_migrations (
+                     version    BIGINT PRIMARY KEY,
+                     name       TEXT NOT NULL,
+                     checksum   TEXT NOT NULL,
+                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                 );",
+            )
+            .map_err(fail)?;
+        let applied: Vec<(i64, String, String)> = self
+            .client
+            .query(
+                "SELECT version, name, checksum FROM ops.schema_migrations ORDER BY version",
+                &[],
+            )
+            .map_err(fail)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        check_applied(&self.dsn, &applied, |m| m.postgres)?;
+        for m in MIGRATIONS
+            .iter()
+            .filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version))
+        {
+            let mut tx = self.client.transaction().map_err(fail)?;
+            tx.batch_execute(m.postgres).map_err(fail)?;
+            tx.execute(
+                "INSERT INTO ops.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                &[&m.version, &m.name, &migrations::checksum(m.postgres)],
+            )
+            .map_err(fail)?;
+            tx.commit().map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    fn statement(&mut self, resource: Resource, rows: usize) -> Result<Statement, IngestError> {
+        if let Some(s) = self.statements.get(&(resource, rows)) {
+            return Ok(s.clone());
+        }
+        let sql = upsert_sql(resource, rows, placeholder);
+        let statement = self
+            .client
+            .prepare(&sql)
+            .map_err(|e| self.db_error("preparing the upsert", &e))?;
+        self.statements.insert((resource, rows), statement.clone());
+        Ok(statement)
+    }
+
+    fn write(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+        rows: &[&Row],
+    ) -> Result<(), IngestError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let statement = self.statement(resource, rows.len())?;
+        let now = now.to_string();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &run_id];
+        for row in rows {
+            params.push(bind(&row.do_id));
+            params.extend(row.values.iter().map(bind));
+            params.push(&row.raw);
+        }
+        self.client
+            .execute(&statement, &params)
+            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+        Ok(())
+    }
+}
+
+/// Explicit casts make every placeholder's type independent of the column's, so `i64`/`String` bind
+/// everywhere; JSON and times travel as text and are converted by the server.
+fn placeholder(index: usize, ty: Option<ColType>) -> String {
+    match ty {
+        Some(ColType::Int) => format!("${index}::int8"),
+        Some(ColType::Bool) => format!("${index}::bool"),
+        Some(ColType::Json) => format!("${index}::text::jsonb"),
+        Some(ColType::Time) => format!("${index}::text::timestamptz"),
+        Some(ColType::Text) | None => format!("${index}::text"),
+    }
+}
+
+fn bind(value: &SqlValue) -> &(dyn ToSql + Sync) {
+    match value {
+        SqlValue::Int(v) => v,
+        SqlValue::Bool(v) => v,
+        SqlValue::Text(v) | SqlValue::Json(v) | SqlValue::Time(v) => v,
+    }
+}
+
+/// The driver's message with the server's text: `postgres::Error`'s Display alone says only "db error".
+pub fn error_text(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        );
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!("; {detail}"));
+        }
+        return text;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let line = s.to_string();
+        if !text.contains(&line) {
+            text.push_str(&format!(": {line}"));
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Refuses a database migrated by a newer build, or one whose recorded migrations differ from ours.
+pub(crate) fn check_applied(
+    dsn: &Dsn,
+    applied: &[(i64, String, String)],
+    sql: impl Fn(&migrations::Migration) -> &'static str,
+) -> Result<(), IngestError> {
+    for (version, name, checksum) in applied {
+        match MIGRATIONS.iter().find(|m| m.version == *version) {
+            None => {
+                return Err(IngestError::SchemaTooNew {
+                    dsn: dsn.redacted(),
+                    found: *version,
+                    known: migrations::latest(),
+                });
+            }
+            Some(m) if migrations::checksum(sql(m)) != *checksum => {
+                return Err(IngestError::MigrationChanged {
+                    dsn: dsn.redacted(),
+                    version: *version,
+                    name: name.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+impl Store for PgStore {
+    fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64, IngestError> {
+        let row = self
+            .client
+            .query_one(
+                "INSERT INTO ops.do_ingest_runs (status, started_at, resources, api_base_url, stagecraft_version)
+                 VALUES ('running', $1::text::timestamptz, $2, $3, $4) RETURNING id",
+                &[
+                    &run.started_at,
+                    &run.resources,
+                    &run.api_base_url,
+                    &env!("CARGO_PKG_VERSION"),
+                ],
+            )
+            .map_err(|e| self.db_error("starting the run", &e))?;
+        Ok(row.get(0))
+    }
+
+    fn begin_resource(&mut self, resource: Resource) -> Result<(), IngestError> {
+        let key = resource as i32 + 1;
+        self.client
+            .batch_execute("BEGIN")
+            .and_then(|_| {
+                self.client.execute(
+                    "SELECT pg_advisory_xact_lock($1, $2)",
+                    &[&LOCK_NAMESPACE, &key],
+                )
+            })
+            .map_err(|e| self.db_error("starting the transaction", &e))?;
+        Ok(())
+    }
+
+    fn upsert(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+        rows: &[Row],
+    ) -> Result<(), IngestError> {
+        let rows = dedupe(rows);
+        match self.mode {
+            WriteMode::Batched => self.write(resource, run_id, now, &rows),
+            WriteMode::RowAtATime => {
+                for row in rows {
+                    self.write(resource, run_id, now, &[row])?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn mark_deleted(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+    ) -> Result<u64, IngestError> {
+        let sql = format!(
+            "UPDATE {} SET deleted_at = $1::text::timestamptz
+             WHERE deleted_at IS NULL AND last_seen_run_id IS DISTINCT FROM $2",
+            resource.table()
+        );
+        self.client
+            .execute(&sql, &[&now, &run_id])
+            .map_err(|e| self.db_error("marking deleted rows", &e))
+    }
+
+    fn commit(&mut self) -> Result<(), IngestError> {
+        self.client
+            .batch_execute("COMMIT")
+            .map_err(|e| self.db_error("committing", &e))
+    }
+
+    fn rollback(&mut self) -> Result<(), IngestError> {
+        self.client
+            .batch_execute("ROLLBACK")
+            .map_err(|e| self.db_error("rolling back", &e))
+    }
+
+    fn record_event(&mut self, run_id: i64, e: &ResourceOutcome) -> Result<(), IngestError> {
+        self.client
+            .execute(
+                "INSERT INTO ops.run_events (run_id, resource, status, row_count, deleted_count, error_count,
+                     pages, duration_ms, error, started_at, finished_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::timestamptz, $11::text::timestamptz)",
+                &[
+                    &run_id,
+                    &e.resource,
+                    &e.status.as_str(),
+                    &(e.rows as i64),
+                    &(e.deleted as i64),
+                    &(e.errors as i64),
+                    &(e.pages as i64),
+                    &(e.duration_ms as i64),
+                    &e.error,
+                    &e.started_at,
+                    &e.finished_at,
+                ],
+            )
+            .map_err(|err| self.db_error("recording the resource event", &err))?;
+        Ok(())
+    }
+
+    fn finish_run(&mut self, s: &RunSummary) -> Result<(), IngestError> {
+        self.client
+            .execute(
+                "UPDATE ops.do_ingest_runs SET status = $2, finished_at = $3::text::timestamptz,
+                     rows_upserted = $4, rows_deleted = $5, resources_failed = $6, error_count = $7,
+                     last_error = $8
+                 WHERE id = $1",
+                &[
+                    &s.run_id,
+                    &s.status.as_str(),
+                    &s.finished_at,
+                    &(s.rows as i64),
+                    &(s.deleted as i64),
+                    &(s.resources_failed as i32),
+                    &(s.errors as i64),
+                    &s.last_error,
+                ],
+            )
+            .map_err(|e| self.db_error("finishing the run", &e))?;
+        Ok(())
+    }
+
+    fn action_pending(
+        &mut self,
+        droplet_name: &str,
+        droplet_id: Option<u64>,
+        action: &str,
+        now: &str,
+    ) -> Result<i64, IngestError> {
+        let droplet_id = droplet_id.map(|i| i as i64);
+        let row = self
+            .client
+            .query_one(
+                "INSERT INTO ops.do_actions (droplet_name, droplet_id, action, status, requested_at)
+                 VALUES ($1, $2, $3, 'pending', $4::text::timestamptz) RETURNING id",
+                &[&droplet_name, &droplet_id, &action, &now],
+            )
+            .map_err(|e| self.db_error("recording a pending action", &e))?;
+        Ok(row.get(0))
+    }
+
+    fn action_finish(&mut self, row: i64, done: &ActionDone<'_>) -> Result<(), IngestError> {
+        let status = if done.ok { "success" } else { "error" };
+        let action_id = done.do_action_id.map(|i| i as i64);
+        let droplet_id = done.droplet_id.map(|i| i as i64);
+        self.client
+            .execute(
+                "UPDATE ops.do_actions SET status = $2, do_action_id = $3,
+                     droplet_id = COALESCE($4, droplet_id), error = $5, finished_at = $6::text::timestamptz
+                 WHERE id = $1",
+                &[&row, &status, &action_id, &droplet_id, &done.error, &done.now],
+            )
+            .map_err(|e| self.db_error("recording an action's outcome", &e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! The SQLite backend: the file is attached as schema `ops`, so table names match PostgreSQL's.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, params};
+
+use super::postgres::check_applied;
+use super::{ActionDone, NewRun, Store, WriteMode, dedupe, upsert_sql};
+use crate::ingest::dsn::Dsn;
+use crate::ingest::error::IngestError;
+use crate::ingest::migrations::{self, MIGRATIONS};
+use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
+use crate::ingest::summary::{ResourceOutcome, RunSummary};
+
+/// How long a writer waits for another process's transaction (a concurrent ingest holds the write lock
+/// for a whole resource type, API listing included).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+
+pub struct SqliteStore {
+    conn: Connection,
+    dsn: Dsn,
+    mode: WriteMode,
+}
+
+impl SqliteStore {
+    pub fn open(dsn: &Dsn, path: &Path, mode: WriteMode) -> Result<SqliteStore, IngestError> {
+        let open_error = |e: rusqlite::Error| IngestError::OpenSqlite {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        // An in-memory main database with the file attached as `ops`: the same `ops.do_droplets` names as on
+        // PostgreSQL, while the file itself holds plain `do_droplets` tables for any SQLite tool.
+        let conn = Connection::open_in_memory().map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        conn.execute("ATTACH DATABASE ?1 AS ops", [path.display().to_string()])
+            .map_err(open_error)?;
+        conn.query_row("PRAGMA ops.journal_mode = WAL", [], |_| Ok(()))
+            .map_err(open_error)?;
+        conn.execute_batch("PRAGMA ops.synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(open_error)?;
+        let mut store = SqliteStore {
+            conn,
+            dsn: dsn.clone(),
+            mode,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn db_error(&self, doing: &str, e: &rusqlite::Error) -> IngestError {
+        IngestError::Database {
+            dsn: self.dsn.redacted(),
+            message: format!("{doing}: {e}"),
+        }
+    }
+
+    /// Applies missing migrations inside one `BEGIN IMMEDIATE` transaction: the write lock makes a
+    /// second process wait, then find the work done.
+    fn migrate(&mut self) -> Result<(), IngestError> {
+        let dsn = self.dsn.clone();
+        let fail = |e: rusqlite::Error| IngestError::Migrate {
+            dsn: dsn.redacted(),
+            message: e.to_string(),
+        };
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(fail)?;
+        let result = (|| {
+            self.conn
+                .execute_batch(
+                    "CREATE TABLE IF NOT EXISTS ops.schema_migrations (
+                         version    INTEGER PRIMARY KEY,
+                         name       TEXT NOT NULL,
+                         checksum   TEXT NOT NULL,
+                         applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                     );",
+                )
+                .map_err(fail)?;
+            let applied: Vec<(i64, String, String)> = {
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT version, name, checksum FROM ops.schema_migrations ORDER BY version")
+                    .map_err(fail)?;
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(fail)?
+                    .collect::<Result<_, _>>()
+                    .map_err(fail)?
+            };
+            check_applied(&self.dsn, &applied, |m| m.sqlite)?;
+            for m in MIGRATIONS
+                .iter()
+                .filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version))
+            {
+                self.conn.execute_batch(m.sqlite).map_err(fail)?;
+                self.conn
+                    .execute(
+                        "INSERT INTO ops.schema_migrations (version, name, checksum) VALUES (?1, ?2, ?3)",
+                        params![m.version, m.name, migrations::checksum(m.sqlite)],
+                    )
+                    .map_err(fail)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(fail),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn write(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+        rows: &[&Row],
+    ) -> Result<(), IngestError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sql = upsert_sql(resource, rows.len(), |i, _: Option<ColType>| {
+            format!("?{i}")
+        });
+        let mut params: Vec<&dyn ToSql> = vec![&now, &run_id];
+        for row in rows {
+            params.push(bind(&row.do_id));
+            params.extend(row.values.iter().map(bind));
+            params.push(&row.raw);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.db_error("preparing the upsert", &e))?;
+        stmt.execute(params.as_slice())
+            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+        Ok(())
+    }
+}
+
+fn bind(value: &SqlValue) -> &dyn ToSql {
+    match value {
+        SqlValue::Int(v) => v,
+        SqlValue::Bool(v) => v,
+        SqlValue::Text(v) | SqlValue::Json(v) | SqlValue::Time(v) => v,
+    }
+}
+
+impl Store for SqliteStore {
+    fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64, IngestError> {
+        self.conn
+            .query_row(
+                "INSERT INTO ops.do_ingest_runs (status, started_at, resources, api_base_url, stagecraft_version)
+                 VALUES ('running', ?1, ?2, ?3, ?4) RETURNING id",
+                params![run.started_at, run.resources, run.api_base_url, env!("CARGO_PKG_VERSION")],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_error("starting the run", &e))
+    }
+
+    fn begin_resource(&mut self, _resource: Resource) -> Result<(), IngestError> {
+        // SQLite has one writer at a time: IMMEDIATE takes the write lock now, so a concurrent ingest waits
+        // here (up to BUSY_TIMEOUT) rather than failing halfway through with SQLITE_BUSY.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.db_error("starting the transaction", &e))
+    }
+
+    fn upsert(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+        rows: &[Row],
+    ) -> Result<(), IngestError> {
+        let rows = dedupe(rows);
+        match self.mode {
+            WriteMode::Batched => self.write(resource, run_id, now, &rows),
+            WriteMode::RowAtATime => {
+                for row in rows {
+                    self.write(resource, run_id, now, &[row])?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn mark_deleted(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+    ) -> Result<u64, IngestError> {
+        let sql = format!(
+            "UPDATE {} SET deleted_at = ?1 WHERE deleted_at IS NULL AND last_seen_run_id IS NOT ?2",
+            resource.table()
+        );
+        self.conn
+            .execute(&sql, params![now, run_id])
+            .map(|n| n as u64)
+            .map_err(|e| self.db_error("marking deleted rows", &e))
+    }
+
+    fn commit(&mut self) -> Result<(), IngestError> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| self.db_error("committing", &e))
+    }
+
+    fn rollback(&mut self) -> Result<(), IngestError> {
+        self.conn
+            .execute_batch("ROLLBACK")
+            .map_err(|e| self.db_error("rolling back", &e))
+    }
+
+    fn record_event(&mut self, run_id: i64, e: &ResourceOutcome) -> Result<(), IngestError> {
+        self.conn
+            .execute(
+                "INSERT INTO ops.run_events (run_id, resource, status, row_count, deleted_count, error_count,
+                     pages, duration_ms, error, started_at, finished_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    run_id,
+                    e.resource,
+                    e.status.as_str(),
+                    e.rows as i64,
+                    e.deleted as i64,
+                    e.errors as i64,
+                    e.pages as i64,
+                    e.duration_ms as i64,
+                    e.error,
+                    e.started_at,
+                    e.finished_at
+                ],
+            )
+            .map_err(|err| self.db_error("recording the resource event", &err))?;
+        Ok(())
+    }
+
+    fn finish_run(&mut self, s: &RunSummary) -> Result<(), IngestError> {
+        self.conn
+            .execute(
+                "UPDATE ops.do_ingest_runs SET status = ?2, finished_at = ?3, rows_upserted = ?4,
+                     rows_deleted = ?5, resources_failed = ?6, error_count = ?7, last_error = ?8
+                 WHERE id = ?1",
+                params![
+                    s.run_id,
+                    s.status.as_str(),
+                    s.finished_at,
+                    s.rows as i64,
+                    s.deleted as i64,
+                    s.resources_failed as i64,
+                    s.errors as i64,
+                    s.last_error
+                ],
+            )
+            .map_err(|e| self.db_error("finishing the run", &e))?;
+        Ok(())
+    }
+
+    fn action_pending(
+        &mut self,
+        droplet_name: &str,
+        droplet_id: Option<u64>,
+        action: &str,
+        now: &str,
+    ) -> Result<i64, IngestError> {
+        self.conn
+            .query_row(
+                "INSERT INTO ops.do_actions (droplet_name, droplet_id, action, status, requested_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4) RETURNING id",
+                params![droplet_name, droplet_id.map(|i| i as i64), action, now],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_error("recording a pending action", &e))
+    }
+
+    fn action_finish(&mut self, row: i64, done: &ActionDone<'_>) -> Result<(), IngestError> {
+        let status = if done.ok { "success" } else { "error" };
+        self.conn
+            .execute(
+                "UPDATE ops.do_actions SET status = ?2, do_action_id = ?3,
+                     droplet_id = COALESCE(?4, droplet_id), error = ?5, finished_at = ?6
+                 WHERE id = ?1",
+                params![
+                    row,
+                    status,
+                    done.do_action_id.map(|i| i as i64),
+                    done.droplet_id.map(|i| i as i64),
+                    done.error,
+                    done.now
+                ],
+            )
+            .map_err(|e| self.db_error("recording an action's outcome", &e))?;
+        Ok(())
+    }
+}

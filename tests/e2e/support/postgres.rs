@@ -1,0 +1,123 @@
+//! A fresh PostgreSQL database per test, created from `STAGECRAFT_TEST_DATABASE_URL` and dropped after.
+//!
+//! Without that variable (or with the server down) a test prints why it skips and passes, unless
+//! `STAGECRAFT_REQUIRE_POSTGRES=1` (set by CI through scripts/ci-postgres), which turns it into a failure.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const URL_VAR: &str = "STAGECRAFT_TEST_DATABASE_URL";
+pub const REQUIRE_VAR: &str = "STAGECRAFT_REQUIRE_POSTGRES";
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// One throwaway database. The role in the test URL needs CREATEDB.
+pub struct TestDb {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+/// A fresh database for `test`, or `None` (after printing the reason) when PostgreSQL is not available
+/// and not required.
+pub fn test_db(test: &str) -> Option<TestDb> {
+    let required = std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1");
+    let skip = |reason: String| -> Option<TestDb> {
+        assert!(
+            !required,
+            "{test}: PostgreSQL is required ({REQUIRE_VAR}=1) but {reason}"
+        );
+        eprintln!("SKIPPED {test}: {reason} (run scripts/ci-postgres to get one)");
+        None
+    };
+    let Ok(admin_url) = std::env::var(URL_VAR) else {
+        return skip(format!("{URL_VAR} is not set"));
+    };
+    let mut admin = match postgres::Client::connect(&admin_url, postgres::NoTls) {
+        Ok(c) => c,
+        Err(e) => return skip(format!("cannot connect to {URL_VAR}: {e}")),
+    };
+    let name = format!(
+        "sc_test_{}_{}_{}",
+        test.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(30)
+            .collect::<String>()
+            .to_lowercase(),
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    // Two statements: a multi-statement batch would run as one transaction, which CREATE DATABASE refuses.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .and_then(|_| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+        .expect("create the test database (does the test role have CREATEDB?)");
+    Some(TestDb {
+        url: with_database(&admin_url, &name),
+        admin_url,
+        name,
+    })
+}
+
+/// `url` pointing at database `name` instead (the query string is kept).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestDb {
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).expect("connect to the test database")
+    }
+
+    /// The single value of `sql` (an integer).
+    pub fn count(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).expect(sql).get(0)
+    }
+
+    /// Every row of every table in schema `ops`, as text: for "this must appear nowhere" checks.
+    pub fn dump_ops(&self) -> String {
+        let mut client = self.client();
+        let tables: Vec<String> = client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'ops'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(!tables.is_empty(), "no tables in schema ops");
+        let mut text = String::new();
+        for table in tables {
+            for row in client
+                .query(&format!("SELECT t::text FROM ops.{table} t"), &[])
+                .unwrap()
+            {
+                text.push_str(row.get::<_, &str>(0));
+                text.push('\n');
+            }
+        }
+        text
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
