@@ -1,6 +1,7 @@
 //! Everything stagecraft prints goes through here; other modules return data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod exec;
 pub mod plan;
 
 use std::io::Write;
