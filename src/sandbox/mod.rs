@@ -1,38 +1,86 @@
-//! (stub until the sandbox branch lands: same public API, refuses to start)
+//! A local, synchronous HTTP server that behaves like the DigitalOcean API v2 for the endpoints
+//! stagecraft uses, with test controls under `/_sandbox/` (see docs/sandbox.md).
 
-use std::net::SocketAddr;
+mod api;
+pub mod args;
+mod catalogue;
+mod clock;
+mod control;
+mod create;
+mod error;
+mod faults;
+mod fingerprint;
+mod http;
+mod ids;
+mod model;
+mod paginate;
+mod ratelimit;
+mod render;
+mod seed;
+mod server;
+mod state;
+mod validate;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
+pub use args::ServeArgs;
+pub use error::SandboxError;
 
-impl ServeArgs {
-    pub fn to_options(&self) -> Result<SandboxOptions, String> {
-        Ok(SandboxOptions::default())
-    }
-}
+use faults::Faults;
+use model::Data;
+use server::{Inner, Shared};
+use state::{Settings, State};
 
+/// An SSH key created at start if the account has no key of that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedKey {
     pub name: String,
     pub public_key: String,
 }
 
+/// How to run the sandbox.
+#[derive(Clone)]
 pub struct SandboxOptions {
+    /// Address to bind; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// Loaded at start if present; written atomically after each mutating request and at shutdown.
     pub state_file: Option<PathBuf>,
+    /// How long a new droplet stays `new`; droplet actions last as long.
     pub boot_time: Duration,
+    /// The only bearer token accepted.
     pub token: String,
-    pub public_ip: Option<std::net::Ipv4Addr>,
+    /// If set, every droplet's public IPv4 is this address.
+    pub public_ip: Option<Ipv4Addr>,
     pub seed_ssh_keys: Vec<SeedKey>,
     pub rate_limit_per_hour: u32,
     pub rate_limit_per_minute: u32,
 }
 
+impl std::fmt::Debug for SandboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens never appear in Debug output (PRODUCT §6), not even the sandbox's.
+        f.debug_struct("SandboxOptions")
+            .field("listen", &self.listen)
+            .field("state_file", &self.state_file)
+            .field("boot_time", &self.boot_time)
+            .field("token", &"<redacted>")
+            .field("public_ip", &self.public_ip)
+            .field("seed_ssh_keys", &self.seed_ssh_keys)
+            .field("rate_limit_per_hour", &self.rate_limit_per_hour)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .finish()
+    }
+}
+
 impl Default for SandboxOptions {
-    fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:0".parse().expect("valid"),
+    fn default() -> SandboxOptions {
+        SandboxOptions {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             state_file: None,
             boot_time: Duration::from_secs(2),
             token: "sandbox-token".into(),
@@ -44,24 +92,160 @@ impl Default for SandboxOptions {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    #[error("the sandbox is not built yet")]
-    NotBuilt,
+/// A running sandbox server.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    accept: Option<JoinHandle<()>>,
 }
 
-pub struct Sandbox;
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is deliberately left out.
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+fn load(path: &PathBuf) -> Result<Option<Data>, SandboxError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| SandboxError::StateCorrupt {
+                    path: path.clone(),
+                    source,
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SandboxError::StateRead {
+            path: path.clone(),
+            source,
+        }),
+    }
+}
 
 impl Sandbox {
-    pub fn start(_opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
-        Err(SandboxError::NotBuilt)
+    /// Binds, loads the state file, seeds keys, spawns the server thread and returns at once.
+    pub fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
+        let boot_ms = opts.boot_time.as_millis().min(i64::MAX as u128) as i64;
+        let settings = Settings {
+            boot_ms,
+            action_ms: boot_ms,
+            public_ip: opts.public_ip,
+        };
+        let state = match &opts.state_file {
+            Some(path) => match load(path)? {
+                Some(data) => State::new(data, settings),
+                None => State::fresh(settings, clock::real_now_ms()),
+            },
+            None => State::fresh(settings, clock::real_now_ms()),
+        };
+        let listener = TcpListener::bind(opts.listen).map_err(|source| SandboxError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+        let host = if addr.ip().is_unspecified() {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        } else {
+            addr
+        };
+        let (limiter, keys_limiter) =
+            server::limiters(opts.rate_limit_per_hour, opts.rate_limit_per_minute);
+        let shared = Arc::new(Shared {
+            inner: std::sync::Mutex::new(Inner {
+                state,
+                limiter,
+                keys_limiter,
+                faults: Faults::default(),
+                log: Vec::new(),
+                counters: Default::default(),
+                next_request: 0,
+                persist_error: None,
+            }),
+            token: opts.token.clone(),
+            state_file: opts.state_file.clone(),
+            base_url: format!("http://{host}"),
+            seed_keys: opts.seed_ssh_keys.clone(),
+            shutdown: AtomicBool::new(false),
+        });
+        {
+            let mut inner = shared.lock();
+            control::seed_keys(&shared, &mut inner).map_err(|e| SandboxError::SeedKey {
+                name: opts
+                    .seed_ssh_keys
+                    .iter()
+                    .map(|k| k.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                message: e.message,
+            })?;
+            if let Some(path) = &opts.state_file {
+                inner
+                    .state
+                    .save(path)
+                    .map_err(|source| SandboxError::StateWrite {
+                        path: path.clone(),
+                        source,
+                    })?;
+            }
+        }
+        let thread_shared = Arc::clone(&shared);
+        let accept = std::thread::Builder::new()
+            .name("sandbox-accept".into())
+            .spawn(move || server::accept_loop(thread_shared, listener))
+            .map_err(SandboxError::Thread)?;
+        Ok(Sandbox {
+            shared,
+            addr,
+            accept: Some(accept),
+        })
     }
+
+    /// `http://host:port`, no trailing slash and no `/v2`.
     pub fn base_url(&self) -> String {
-        String::new()
+        self.shared.base_url.clone()
     }
+
     pub fn addr(&self) -> SocketAddr {
-        "127.0.0.1:0".parse().expect("valid")
+        self.addr
     }
-    pub fn shutdown(self) {}
-    pub fn wait(self) {}
+
+    /// Stops serving (open connections close at their next request) and saves the state.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if self.shared.shutdown.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        server::wake(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+        let mut inner = self.shared.lock();
+        self.shared.persist(&mut inner);
+    }
+
+    /// Serves until the process ends.
+    pub fn wait(mut self) {
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // A sandbox dropped without shutdown() (e.g. a failing test) still releases its port.
+        if self.accept.is_some() {
+            self.stop();
+        }
+    }
 }

@@ -1,0 +1,402 @@
+//! Minimal HTTP/1.1 wire format: read one request, write one response (keep-alive, Content-Length).
+//!
+//! Written by hand instead of using `tiny_http` because the fault injector must be able to close a
+//! connection without sending anything ("drop", "reply_lost"), which needs control of the socket.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+/// Largest header block we accept; anything bigger is answered with 400 and the connection closed.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Largest body we accept (user_data is limited to 64 KiB, so 1 MiB is plenty).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// One parsed request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    /// Path without the query string, percent-decoding not applied.
+    pub path: String,
+    /// Raw query string (without `?`), empty if none.
+    pub query: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// False when the client asked for `Connection: close` or spoke HTTP/1.0 without keep-alive.
+    pub keep_alive: bool,
+}
+
+impl Request {
+    /// First header of that (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Decoded query parameters in their original order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        parse_query(&self.query)
+    }
+
+    /// Value of the first query parameter with that name.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query_pairs()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Why reading a request failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The peer closed the connection (or timed out) before sending a request: not an error.
+    Closed,
+    /// The bytes are not a request we understand; answer 400 and close.
+    Malformed(String),
+    /// The socket failed mid-request; nothing useful can be sent back.
+    Io,
+}
+
+/// One response to write.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A JSON response from already-serialized bytes.
+    pub fn json_bytes(status: u16, body: Vec<u8>) -> Response {
+        let mut r = Response::new(status);
+        r.headers.push((
+            "content-type".into(),
+            "application/json; charset=utf-8".into(),
+        ));
+        r.body = body;
+        r
+    }
+
+    pub fn json(status: u16, value: &serde_json::Value) -> Response {
+        // Serializing a Value cannot fail (all keys are strings).
+        Response::json_bytes(status, serde_json::to_vec(value).unwrap_or_default())
+    }
+
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        if let Some(slot) = self.headers.iter_mut().find(|(k, _)| k == name) {
+            slot.1 = value;
+        } else {
+            self.headers.push((name.to_string(), value));
+        }
+    }
+}
+
+/// Reads one request from the connection.
+pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadError> {
+    let mut head = Vec::new();
+    // Read header lines until the blank line, bounded in size.
+    loop {
+        let mut line = Vec::new();
+        let n = reader
+            .by_ref()
+            .take((MAX_HEADER_BYTES + 1 - head.len().min(MAX_HEADER_BYTES)) as u64)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::WouldBlock
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted => ReadError::Closed,
+                _ => ReadError::Io,
+            })?;
+        if n == 0 {
+            if head.is_empty() {
+                return Err(ReadError::Closed);
+            }
+            return Err(ReadError::Malformed("truncated request head".into()));
+        }
+        // Tolerate stray blank lines before a request line (RFC 9112 §2.2).
+        if head.is_empty() && (line == b"\r\n" || line == b"\n") {
+            continue;
+        }
+        let blank = line == b"\r\n" || line == b"\n";
+        head.extend_from_slice(&line);
+        if head.len() > MAX_HEADER_BYTES {
+            return Err(ReadError::Malformed("request head too large".into()));
+        }
+        if blank {
+            break;
+        }
+    }
+    let text = std::str::from_utf8(&head)
+        .map_err(|_| ReadError::Malformed("request head is not UTF-8".into()))?;
+    let mut lines = text.split("\r\n").flat_map(|l| l.split('\n'));
+    let request_line = lines.next().unwrap_or_default();
+    let mut parts = request_line.split_whitespace();
+    let (method, target, version) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(m), Some(t), Some(v)) if v.starts_with("HTTP/1.") => (m, t, v),
+        _ => return Err(ReadError::Malformed("bad request line".into())),
+    };
+    let mut headers = Vec::new();
+    for line in lines {
+        if line.is_empty() {
+            continue;
+        }
+        let Some((k, v)) = line.split_once(':') else {
+            return Err(ReadError::Malformed(format!("bad header line {line:?}")));
+        };
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+    }
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let connection = find("connection").unwrap_or_default().to_ascii_lowercase();
+    let keep_alive = if version == "HTTP/1.0" {
+        connection.contains("keep-alive")
+    } else {
+        !connection.contains("close")
+    };
+    let body = if find("transfer-encoding")
+        .map(|v| v.to_ascii_lowercase().contains("chunked"))
+        .unwrap_or(false)
+    {
+        read_chunked(reader)?
+    } else if let Some(len) = find("content-length") {
+        let len: usize = len
+            .parse()
+            .map_err(|_| ReadError::Malformed("bad content-length".into()))?;
+        if len > MAX_BODY_BYTES {
+            return Err(ReadError::Malformed("request body too large".into()));
+        }
+        let mut body = vec![0; len];
+        reader
+            .read_exact(&mut body)
+            .map_err(|_| ReadError::Malformed("truncated body".into()))?;
+        body
+    } else {
+        Vec::new()
+    };
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (target.to_string(), String::new()),
+    };
+    Ok(Request {
+        method: method.to_ascii_uppercase(),
+        path,
+        query,
+        headers,
+        body,
+        keep_alive,
+    })
+}
+
+fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
+    let bad = |m: &str| ReadError::Malformed(m.to_string());
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader
+            .by_ref()
+            .take(1024)
+            .read_line(&mut line)
+            .map_err(|_| bad("bad chunk size"))?;
+        let size_text = line.trim().split(';').next().unwrap_or_default();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
+        if body.len() + size > MAX_BODY_BYTES {
+            return Err(bad("request body too large"));
+        }
+        if size == 0 {
+            // Skip trailers up to the final blank line.
+            loop {
+                let mut t = String::new();
+                let n = reader
+                    .by_ref()
+                    .take(8192)
+                    .read_line(&mut t)
+                    .map_err(|_| bad("bad trailer"))?;
+                if n == 0 || t.trim().is_empty() {
+                    return Ok(body);
+                }
+            }
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader
+            .read_exact(&mut body[start..])
+            .map_err(|_| bad("truncated chunk"))?;
+        let mut crlf = [0u8; 2];
+        reader
+            .read_exact(&mut crlf)
+            .map_err(|_| bad("truncated chunk"))?;
+    }
+}
+
+/// Writes a response; `head_only` leaves the body out (HEAD) but keeps its Content-Length.
+pub fn write_response<W: Write>(
+    w: &mut W,
+    resp: &Response,
+    keep_alive: bool,
+    head_only: bool,
+) -> io::Result<()> {
+    // Head and body are written separately so a large page is not copied once more.
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(
+        format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes(),
+    );
+    for (k, v) in &resp.headers {
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("content-length: {}\r\n", resp.body.len()).as_bytes());
+    if !keep_alive {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    if head_only || resp.body.len() < 16 * 1024 {
+        if !head_only {
+            out.extend_from_slice(&resp.body);
+        }
+        w.write_all(&out)?;
+    } else {
+        w.write_all(&out)?;
+        w.write_all(&resp.body)?;
+    }
+    w.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+/// Splits and percent-decodes `a=1&b=x%20y` (`+` means space, as in forms).
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// Percent-decodes a query component; invalid escapes are kept literally.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes a query component (unreserved characters and `:` kept).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Result<Request, ReadError> {
+        read_request(&mut BufReader::new(raw.as_bytes()))
+    }
+
+    #[test]
+    fn parses_request_with_body_and_query() {
+        let r = parse("POST /v2/droplets?tag_name=a%3Ab&x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}")
+            .map_err(|e| format!("{e:?}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.path, "/v2/droplets");
+        assert_eq!(r.query_param("tag_name").as_deref(), Some("a:b"));
+        assert_eq!(r.body, b"{}");
+        assert!(r.keep_alive);
+    }
+
+    #[test]
+    fn parses_chunked_body() {
+        let r = parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+            .map_err(|e| format!("{e:?}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.body, b"{}");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(matches!(
+            parse("hello\r\n\r\n"),
+            Err(ReadError::Malformed(_))
+        ));
+        assert!(matches!(parse(""), Err(ReadError::Closed)));
+        assert!(matches!(
+            parse("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+            Err(ReadError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn percent_round_trip() {
+        for s in ["a b", "stagecraft:env:x", "ü/&="] {
+            assert_eq!(percent_decode(&percent_encode(s)), s);
+        }
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+}
