@@ -4,5 +4,6 @@
 mod support;
 
 mod config_errors;
+mod exec;
 mod plan;
 mod sandbox;
