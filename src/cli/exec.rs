@@ -29,6 +29,10 @@ pub struct ExecArgs {
     /// How long to keep retrying refused connections while a droplet's sshd starts (e.g. 30s, 2m).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
     pub connect_timeout: Duration,
+    /// An extra `ssh -o` option (`Key=Value`), repeatable, e.g. `ProxyJump=bastion`. stagecraft's own
+    /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
+    #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
+    pub ssh_options: Vec<String>,
     /// The remote command, after `--`; each word reaches the remote shell as typed.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -56,6 +60,7 @@ pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         private: args.private,
         parallel: args.parallel as usize,
         connect_timeout: args.connect_timeout,
+        ssh_options: args.ssh_options.clone(),
     };
     let ctx = ExecContext {
         config: &config,

@@ -38,6 +38,8 @@ pub struct ExecOptions {
     pub parallel: usize,
     /// How long connection refusals are retried, per host.
     pub connect_timeout: Duration,
+    /// Extra `ssh -o` options.
+    pub ssh_options: Vec<String>,
 }
 
 /// What `exec` needs from its surroundings.
@@ -145,6 +147,7 @@ pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError
     let ssh = Ssh {
         program,
         known_hosts: ctx.data_dir.join("known_hosts"),
+        extra_options: options.ssh_options.clone(),
     };
     let remote = quote::command_line(&options.command);
     let backoff = Backoff::new(options.connect_timeout);

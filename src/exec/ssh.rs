@@ -21,6 +21,9 @@ pub struct Ssh {
     pub program: PathBuf,
     /// stagecraft's own known_hosts, so trust decisions never touch `~/.ssh/known_hosts`.
     pub known_hosts: PathBuf,
+    /// `--ssh-option` values, passed as `-o` after stagecraft's own: ssh keeps the first value it sees for
+    /// an option, so these add settings (ProxyJump, KexAlgorithms...) but cannot weaken host key checking.
+    pub extra_options: Vec<String>,
 }
 
 /// How one attempt ended.
@@ -89,11 +92,16 @@ impl Ssh {
             // Hides "Permanently added ... to the list of known hosts" on every first contact.
             "-o".into(),
             "LogLevel=ERROR".into(),
+        ];
+        for option in &self.extra_options {
+            args.extend(["-o".into(), option.into()]);
+        }
+        args.extend([
             "-p".into(),
             dest.ssh.port.to_string().into(),
             "-l".into(),
             dest.ssh.user.clone().into(),
-        ];
+        ]);
         if let Some(identity) = &dest.ssh.identity_file {
             args.extend(["-i".into(), identity.into()]);
             args.extend(["-o".into(), "IdentitiesOnly=yes".into()]);
@@ -296,6 +304,7 @@ mod tests {
         let ssh = Ssh {
             program: "ssh".into(),
             known_hosts: "/data/known_hosts".into(),
+            extra_options: vec!["ProxyJump=bastion".into()],
         };
         let args: Vec<String> = ssh
             .args(
@@ -311,7 +320,7 @@ mod tests {
             args.join(" "),
             "-o BatchMode=yes -o UserKnownHostsFile=/data/known_hosts -o StrictHostKeyChecking=accept-new \
              -o HostKeyAlias=stagecraft-droplet-42 -o CheckHostIP=no -o GlobalKnownHostsFile=/dev/null \
-             -o ConnectTimeout=3 -o LogLevel=ERROR -p 2222 -l deploy -i /keys/id -o IdentitiesOnly=yes -n \
+             -o ConnectTimeout=3 -o LogLevel=ERROR -o ProxyJump=bastion -p 2222 -l deploy -i /keys/id -o IdentitiesOnly=yes -n \
              -- 203.0.113.7 echo 'a b'"
         );
         // The remote command is one argument: ssh must not split or re-join it.
@@ -323,6 +332,7 @@ mod tests {
         let ssh = Ssh {
             program: "ssh".into(),
             known_hosts: "/k".into(),
+            extra_options: vec![],
         };
         let args: Vec<String> = ssh
             .args(&dest(None), "true", Duration::ZERO, Mode::Single)
