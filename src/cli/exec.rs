@@ -1,12 +1,75 @@
-//! `stagecraft exec` (stub until its branch lands).
+//! `stagecraft exec`: parses TARGET and the command, then hands over to [`crate::exec::run`].
 
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::bail;
 
 use super::Session;
+use crate::exec::{self, ExecContext, ExecOptions, Selection};
 
 #[derive(Debug, clap::Args)]
-pub struct ExecArgs {}
+#[command(group(clap::ArgGroup::new("target").required(true).args(["host", "role", "all"])))]
+pub struct ExecArgs {
+    /// The host to run on (`app-1`, or its droplet name `staging-app-1`).
+    #[arg(value_name = "HOST")]
+    pub host: Option<String>,
+    /// Run on every host with this role.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Run on every host of the env.
+    #[arg(long)]
+    pub all: bool,
+    /// Connect to the droplet's private IPv4 instead of its public one.
+    #[arg(long)]
+    pub private: bool,
+    /// Hosts run at once with --role/--all.
+    #[arg(long, default_value_t = exec::DEFAULT_PARALLEL as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub parallel: u32,
+    /// How long to keep retrying refused connections while a droplet's sshd starts (e.g. 30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    pub connect_timeout: Duration,
+    /// An extra `ssh -o` option (`Key=Value`), repeatable, e.g. `ProxyJump=bastion`. stagecraft's own
+    /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
+    #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
+    pub ssh_options: Vec<String>,
+    /// The remote command, after `--`; each word reaches the remote shell as typed.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
 
-pub fn run(_session: &Session, _args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`exec` is not built yet")
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    crate::clock::parse_duration(text)
+}
+
+pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
+    if session.global.json {
+        bail!("exec streams the remote command's own output; --json is not supported");
+    }
+    let config = session.config()?;
+    let env = session.env(&config)?;
+    let client = session.client(&config)?;
+    let selection = match (&args.host, &args.role, args.all) {
+        (Some(host), _, _) => Selection::Host(host.clone()),
+        (_, Some(role), _) => Selection::Role(role.clone()),
+        _ => Selection::All,
+    };
+    let options = ExecOptions {
+        selection,
+        command: args.command.clone(),
+        private: args.private,
+        parallel: args.parallel as usize,
+        connect_timeout: args.connect_timeout,
+        ssh_options: args.ssh_options.clone(),
+    };
+    let ctx = ExecContext {
+        config: &config,
+        env: &env,
+        client: &client,
+        data_dir: session.data_dir(),
+        path: std::env::var_os("PATH"),
+        clock: session.clock.as_ref(),
+        out: &session.out,
+    };
+    Ok(ExitCode::from(exec::run(&ctx, &options)?))
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
+pub mod exec;
 pub mod plan;
 pub mod progress;
 pub mod status;

@@ -6,6 +6,7 @@ mod support;
 mod apply;
 mod client;
 mod config_errors;
+mod exec;
 mod ingest;
 mod plan;
 mod sandbox;

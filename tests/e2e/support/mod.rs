@@ -4,6 +4,7 @@
 
 pub mod postgres;
 pub mod sandbox;
+pub mod sshd;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

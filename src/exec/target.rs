@@ -1,0 +1,433 @@
+//! From TARGET (a host, a role or all) to SSH destinations: desired hosts matched to their managed droplets.
+
+use std::fmt;
+
+use crate::config::schema_check::did_you_mean;
+use crate::config::{DesiredHost, SshTarget};
+use crate::provider::Droplet;
+
+/// Which hosts of the env a command runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// One host, by its config name (`app-1`) or its droplet name (`staging-app-1`).
+    Host(String),
+    Role(String),
+    All,
+}
+
+/// Where one host is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The config's host name, used as the output prefix.
+    pub name: String,
+    pub droplet_name: String,
+    pub droplet_id: u64,
+    pub address: String,
+    pub ssh: SshTarget,
+}
+
+impl Destination {
+    /// The name the host key is filed under in stagecraft's known_hosts. Tied to the droplet, not to its
+    /// address: DigitalOcean reuses addresses, and a new droplet on an old address is not a changed key.
+    pub fn host_key_alias(&self) -> String {
+        format!("stagecraft-droplet-{}", self.droplet_id)
+    }
+}
+
+/// Why a selection names no host at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    #[error("unknown host `{host}` in env `{env}`{}; its hosts are: {}", hint(suggestion), known.join(", "))]
+    UnknownHost {
+        host: String,
+        env: String,
+        known: Vec<String>,
+        suggestion: Option<String>,
+    },
+    #[error("no host in env `{env}` has role `{role}`{}; its roles are: {}", hint(suggestion), roles.join(", "))]
+    UnknownRole {
+        role: String,
+        env: String,
+        roles: Vec<String>,
+        suggestion: Option<String>,
+    },
+    #[error("env `{env}` defines no hosts")]
+    NoHosts { env: String },
+}
+
+fn hint(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+/// Why one selected host cannot be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostProblem {
+    /// No managed droplet of that name in the env.
+    NoDroplet { host: String, droplet_name: String },
+    /// A droplet of that name exists but lacks the env tag: stagecraft does not touch it.
+    NotManaged {
+        host: String,
+        droplet_name: String,
+        ids: Vec<u64>,
+        env_tag: String,
+    },
+    Duplicate {
+        host: String,
+        droplet_name: String,
+        ids: Vec<u64>,
+    },
+    NotActive {
+        host: String,
+        droplet_name: String,
+        status: String,
+    },
+    NoAddress {
+        host: String,
+        droplet_name: String,
+        id: u64,
+        private: bool,
+    },
+}
+
+impl fmt::Display for HostProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids = |ids: &[u64]| {
+            ids.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            HostProblem::NoDroplet { host, droplet_name } => write!(
+                f,
+                "{host}: no managed droplet `{droplet_name}` exists; create it with `stagecraft apply`"
+            ),
+            HostProblem::NotManaged {
+                host,
+                droplet_name,
+                ids: list,
+                env_tag,
+            } => write!(
+                f,
+                "{host}: droplet `{droplet_name}` (id {}) is not managed by stagecraft (it lacks the tag `{env_tag}`); refusing to run on it",
+                ids(list)
+            ),
+            HostProblem::Duplicate {
+                host,
+                droplet_name,
+                ids: list,
+            } => write!(
+                f,
+                "{host}: {} managed droplets are named `{droplet_name}` (ids {}); delete the extra ones first",
+                list.len(),
+                ids(list)
+            ),
+            HostProblem::NotActive {
+                host,
+                droplet_name,
+                status,
+            } => write!(
+                f,
+                "{host}: droplet `{droplet_name}` is `{status}`, not `active`"
+            ),
+            HostProblem::NoAddress {
+                host,
+                droplet_name,
+                id,
+                private,
+            } => {
+                let (kind, other) = if *private {
+                    ("private", "drop --private to use the public one")
+                } else {
+                    ("public", "try --private for the private one")
+                };
+                write!(
+                    f,
+                    "{host}: droplet `{droplet_name}` (id {id}) has no {kind} IPv4 address ({other})"
+                )
+            }
+        }
+    }
+}
+
+impl HostProblem {
+    pub fn host(&self) -> &str {
+        match self {
+            HostProblem::NoDroplet { host, .. }
+            | HostProblem::NotManaged { host, .. }
+            | HostProblem::Duplicate { host, .. }
+            | HostProblem::NotActive { host, .. }
+            | HostProblem::NoAddress { host, .. } => host,
+        }
+    }
+}
+
+/// The desired hosts `selection` names, in the config's order (sorted by droplet name).
+pub fn select<'a>(
+    desired: &'a [DesiredHost],
+    env: &str,
+    selection: &Selection,
+) -> Result<Vec<&'a DesiredHost>, SelectError> {
+    if desired.is_empty() {
+        return Err(SelectError::NoHosts { env: env.into() });
+    }
+    match selection {
+        Selection::All => Ok(desired.iter().collect()),
+        Selection::Host(wanted) => {
+            let found: Vec<&DesiredHost> = desired
+                .iter()
+                .filter(|h| &h.name == wanted || &h.droplet_name == wanted)
+                .collect();
+            if found.is_empty() {
+                let names: Vec<&str> = desired.iter().map(|h| h.name.as_str()).collect();
+                return Err(SelectError::UnknownHost {
+                    host: wanted.clone(),
+                    env: env.into(),
+                    suggestion: did_you_mean(wanted, &names).map(String::from),
+                    known: names.into_iter().map(String::from).collect(),
+                });
+            }
+            Ok(found)
+        }
+        Selection::Role(role) => {
+            let found: Vec<&DesiredHost> = desired.iter().filter(|h| &h.role == role).collect();
+            if found.is_empty() {
+                let mut roles: Vec<&str> = desired.iter().map(|h| h.role.as_str()).collect();
+                roles.sort_unstable();
+                roles.dedup();
+                return Err(SelectError::UnknownRole {
+                    role: role.clone(),
+                    env: env.into(),
+                    suggestion: did_you_mean(role, &roles).map(String::from),
+                    roles: roles.into_iter().map(String::from).collect(),
+                });
+            }
+            Ok(found)
+        }
+    }
+}
+
+/// Matches each host to the one managed droplet of its name and picks its address; every problem is
+/// reported, so a fan-out either runs everywhere it was asked to or nowhere.
+pub fn locate(
+    hosts: &[&DesiredHost],
+    live: &[Droplet],
+    private: bool,
+) -> Result<Vec<Destination>, Vec<HostProblem>> {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for host in hosts {
+        let (name, droplet_name) = (host.name.clone(), host.droplet_name.clone());
+        let matching: Vec<&Droplet> = live
+            .iter()
+            .filter(|d| d.name == host.droplet_name)
+            .collect();
+        let droplet = match matching.as_slice() {
+            [] => {
+                problems.push(HostProblem::NoDroplet {
+                    host: name,
+                    droplet_name,
+                });
+                continue;
+            }
+            [one] => *one,
+            many => {
+                problems.push(HostProblem::Duplicate {
+                    host: name,
+                    droplet_name,
+                    ids: many.iter().map(|d| d.id).collect(),
+                });
+                continue;
+            }
+        };
+        if droplet.status != "active" {
+            problems.push(HostProblem::NotActive {
+                host: name,
+                droplet_name,
+                status: droplet.status.clone(),
+            });
+            continue;
+        }
+        let address = if private {
+            droplet.private_ipv4()
+        } else {
+            droplet.public_ipv4()
+        };
+        let Some(address) = address.filter(|a| !a.is_empty()) else {
+            problems.push(HostProblem::NoAddress {
+                host: name,
+                droplet_name,
+                id: droplet.id,
+                private,
+            });
+            continue;
+        };
+        found.push(Destination {
+            name,
+            droplet_name,
+            droplet_id: droplet.id,
+            address: address.to_string(),
+            ssh: host.ssh.clone(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::models::{ImageRef, NetworkV4, Networks, RegionRef};
+
+    fn host(name: &str, role: &str) -> DesiredHost {
+        DesiredHost {
+            env: "staging".into(),
+            name: name.into(),
+            droplet_name: format!("staging-{name}"),
+            role: role.into(),
+            size: "s-1vcpu-1gb".into(),
+            region: "nyc1".into(),
+            image: "ubuntu-22-04-x64".into(),
+            user_tags: vec![],
+            user_data: None,
+            vpc_uuid: None,
+            monitoring: false,
+            ipv6: false,
+            backups: false,
+            ssh_key_name: "k".into(),
+            ssh: SshTarget {
+                user: "root".into(),
+                port: 22,
+                identity_file: None,
+            },
+            pos: Default::default(),
+        }
+    }
+
+    fn droplet(id: u64, name: &str, status: &str, v4: &[(&str, &str)]) -> Droplet {
+        Droplet {
+            id,
+            name: name.into(),
+            status: status.into(),
+            locked: false,
+            memory: 0,
+            vcpus: 0,
+            disk: 0,
+            size_slug: "s-1vcpu-1gb".into(),
+            region: RegionRef {
+                slug: "nyc1".into(),
+                name: String::new(),
+            },
+            image: ImageRef {
+                id: None,
+                slug: None,
+                name: None,
+            },
+            networks: Networks {
+                v4: v4
+                    .iter()
+                    .map(|(ip, kind)| NetworkV4 {
+                        ip_address: ip.to_string(),
+                        kind: kind.to_string(),
+                    })
+                    .collect(),
+                v6: vec![],
+            },
+            tags: vec![],
+            created_at: String::new(),
+            vpc_uuid: None,
+            features: vec![],
+        }
+    }
+
+    fn desired() -> Vec<DesiredHost> {
+        vec![
+            host("app-1", "app"),
+            host("app-2", "app"),
+            host("db-1", "db"),
+        ]
+    }
+
+    fn names(hosts: &[&DesiredHost]) -> Vec<String> {
+        hosts.iter().map(|h| h.name.clone()).collect()
+    }
+
+    #[test]
+    fn selects_by_host_droplet_name_role_or_all() {
+        let d = desired();
+        let pick = |s: Selection| names(&select(&d, "staging", &s).unwrap());
+        assert_eq!(pick(Selection::Host("app-2".into())), ["app-2"]);
+        assert_eq!(pick(Selection::Host("staging-db-1".into())), ["db-1"]);
+        assert_eq!(pick(Selection::Role("app".into())), ["app-1", "app-2"]);
+        assert_eq!(pick(Selection::All), ["app-1", "app-2", "db-1"]);
+    }
+
+    #[test]
+    fn unknown_host_and_role_say_what_exists() {
+        let d = desired();
+        let err = select(&d, "staging", &Selection::Host("app-3".into())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown host `app-3` in env `staging` (did you mean `app-1`?); its hosts are: app-1, app-2, db-1"
+        );
+        let err = select(&d, "staging", &Selection::Role("web".into())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no host in env `staging` has role `web`; its roles are: app, db"
+        );
+        let err = select(&[], "prod", &Selection::All).unwrap_err();
+        assert_eq!(err.to_string(), "env `prod` defines no hosts");
+    }
+
+    #[test]
+    fn locates_public_or_private_addresses() {
+        let d = desired();
+        let hosts: Vec<&DesiredHost> = d.iter().take(1).collect();
+        let live = [droplet(
+            11,
+            "staging-app-1",
+            "active",
+            &[("10.0.0.5", "private"), ("203.0.113.7", "public")],
+        )];
+        let public = locate(&hosts, &live, false).unwrap();
+        assert_eq!(public[0].address, "203.0.113.7");
+        assert_eq!(public[0].host_key_alias(), "stagecraft-droplet-11");
+        assert_eq!(locate(&hosts, &live, true).unwrap()[0].address, "10.0.0.5");
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_nothing_is_located() {
+        let d = [
+            host("a-1", "a"),
+            host("b-1", "b"),
+            host("c-1", "c"),
+            host("d-1", "d"),
+            host("e-1", "e"),
+        ];
+        let hosts: Vec<&DesiredHost> = d.iter().collect();
+        let live = [
+            droplet(1, "staging-b-1", "active", &[]),
+            droplet(2, "staging-b-1", "active", &[]),
+            droplet(3, "staging-c-1", "new", &[]),
+            droplet(4, "staging-d-1", "active", &[("10.0.0.1", "private")]),
+            droplet(5, "staging-e-1", "active", &[("203.0.113.1", "public")]),
+        ];
+        let problems = locate(&hosts, &live, false).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "a-1: no managed droplet `staging-a-1` exists; create it with `stagecraft apply`",
+                "b-1: 2 managed droplets are named `staging-b-1` (ids 1, 2); delete the extra ones first",
+                "c-1: droplet `staging-c-1` is `new`, not `active`",
+                "d-1: droplet `staging-d-1` (id 4) has no public IPv4 address (try --private for the private one)",
+            ]
+        );
+    }
+}
