@@ -16,7 +16,10 @@ use serde_json::{Value, json};
 const TOKEN: &str = "bench-token";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     if args.first().map(String::as_str) == Some("baseline-list") {
         return baseline_list(&args[1]);
     }
@@ -31,9 +34,13 @@ fn main() {
 }
 
 fn build_release() -> PathBuf {
-    let status = Command::new(env!("CARGO")).args(["build", "--release", "--quiet", "--bin", "stagecraft"]).status().expect("cargo build");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "stagecraft"])
+        .status()
+        .expect("cargo build");
     assert!(status.success());
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
     PathBuf::from(target).join("release/stagecraft")
 }
 
@@ -53,15 +60,34 @@ impl Drop for Sandbox {
 impl Sandbox {
     fn start(bin: &Path, boot_time: &str) -> Sandbox {
         let mut child = Command::new(bin)
-            .args(["sandbox", "serve", "--listen", "127.0.0.1:0", "--token", TOKEN, "--boot-time", boot_time])
-            .args(["--rate-limit-per-hour", "1000000", "--rate-limit-per-minute", "1000000"])
+            .args([
+                "sandbox",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--token",
+                TOKEN,
+                "--boot-time",
+                boot_time,
+            ])
+            .args([
+                "--rate-limit-per-hour",
+                "1000000",
+                "--rate-limit-per-minute",
+                "1000000",
+            ])
             .stdout(Stdio::piped())
             .spawn()
             .expect("start the sandbox");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let url = line.trim().rsplit(' ').next().unwrap().to_string();
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
         Sandbox { child, url, agent }
     }
 
@@ -70,10 +96,15 @@ impl Sandbox {
         let mut r = match method {
             "GET" => self.agent.get(&url).call(),
             "DELETE" => self.agent.delete(&url).call(),
-            _ => self.agent.post(&url).header("Content-Type", "application/json").send(body.to_string().as_bytes()),
+            _ => self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(body.to_string().as_bytes()),
         }
         .unwrap();
-        serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default()).unwrap_or(Value::Null)
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default())
+            .unwrap_or(Value::Null)
     }
 
     fn counters(&self) -> Value {
@@ -86,7 +117,10 @@ impl Sandbox {
 }
 
 fn total(counters: &Value) -> u64 {
-    counters.as_object().map(|o| o.values().filter_map(Value::as_u64).sum()).unwrap_or(0)
+    counters
+        .as_object()
+        .map(|o| o.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0)
 }
 
 fn project(url: &str, hosts: usize, poll: &str) -> tempfile::TempDir {
@@ -114,7 +148,11 @@ fn timed(bin: &Path, dir: &Path, args: &[&str]) -> (f64, u64, String) {
     let wall = start.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{:?} failed: {stderr}", args);
-    let rss = stderr.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+    let rss = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
     (wall, rss, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -130,14 +168,22 @@ fn add_ssh_key(sb: &Sandbox) {
         .post(&format!("{}/v2/account/keys", sb.url))
         .header("Authorization", &format!("Bearer {TOKEN}"))
         .header("Content-Type", "application/json")
-        .send(json!({"name": "bench-key", "public_key": key}).to_string().as_bytes());
+        .send(
+            json!({"name": "bench-key", "public_key": key})
+                .to_string()
+                .as_bytes(),
+        );
 }
 
 fn bench_plan(bin: &Path) {
     println!("== plan: 50 managed hosts in an account of 10,000 droplets ==");
     let sb = Sandbox::start(bin, "0s");
     add_ssh_key(&sb);
-    sb.call("POST", "/_sandbox/seed", json!({"droplets": 9950, "name_prefix": "other-"}));
+    sb.call(
+        "POST",
+        "/_sandbox/seed",
+        json!({"droplets": 9950, "name_prefix": "other-"}),
+    );
     let dir = project(&sb.url, 50, "0s");
     timed(bin, dir.path(), &["apply", "--auto-approve"]);
     let runs = 7;
@@ -159,18 +205,50 @@ fn bench_plan(bin: &Path) {
     for _ in 0..runs {
         sb.clear();
         let start = Instant::now();
-        let out = Command::new("/usr/bin/time").args(["-f", "%M"]).arg(&me).args(["baseline-list", &sb.url]).output().unwrap();
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(&me)
+            .args(["baseline-list", &sb.url])
+            .output()
+            .unwrap();
         base_walls.push(start.elapsed().as_secs_f64());
         let stderr = String::from_utf8_lossy(&out.stderr);
-        base_rss = base_rss.max(stderr.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0));
+        base_rss = base_rss.max(
+            stderr
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse().ok())
+                .unwrap_or(0),
+        );
         base_counters = sb.counters();
     }
     let (m, b) = (median(walls), median(base_walls));
-    println!("{:<34} {:>14} {:>22} {:>8}", "", "stagecraft plan", "pydo-style list+filter", "ratio");
-    println!("{:<34} {:>14.3} {:>22.3} {:>7.1}x", "median wall time (s)", m, b, b / m);
-    println!("{:<34} {:>14} {:>22} {:>7.1}x", "peak RSS (KiB)", rss, base_rss, base_rss as f64 / rss.max(1) as f64);
+    println!(
+        "{:<34} {:>14} {:>22} {:>8}",
+        "", "stagecraft plan", "pydo-style list+filter", "ratio"
+    );
+    println!(
+        "{:<34} {:>14.3} {:>22.3} {:>7.1}x",
+        "median wall time (s)",
+        m,
+        b,
+        b / m
+    );
+    println!(
+        "{:<34} {:>14} {:>22} {:>7.1}x",
+        "peak RSS (KiB)",
+        rss,
+        base_rss,
+        base_rss as f64 / rss.max(1) as f64
+    );
     let (t, bt) = (total(&counters), total(&base_counters));
-    println!("{:<34} {:>14} {:>22} {:>7.1}x", "requests (total)", t, bt, bt as f64 / t.max(1) as f64);
+    println!(
+        "{:<34} {:>14} {:>22} {:>7.1}x",
+        "requests (total)",
+        t,
+        bt,
+        bt as f64 / t.max(1) as f64
+    );
     println!("requests per route, stagecraft plan: {counters}");
     println!("requests per route, baseline:        {base_counters}");
     println!();
@@ -178,7 +256,10 @@ fn bench_plan(bin: &Path) {
 
 /// The baseline: what pydo's README shows, `droplets.list()` page by page (20 per page), then filter.
 fn baseline_list(url: &str) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let mut page = 1;
     let mut mine = 0;
     loop {
@@ -189,7 +270,12 @@ fn baseline_list(url: &str) {
             .unwrap();
         let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
         for d in body["droplets"].as_array().unwrap() {
-            if d["tags"].as_array().unwrap().iter().any(|t| t == "stagecraft:env:staging") {
+            if d["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "stagecraft:env:staging")
+            {
                 mine += 1;
             }
         }
@@ -233,7 +319,12 @@ fn bench_apply(bin: &Path) {
         let id = created["droplet"]["id"].as_u64().unwrap();
         loop {
             std::thread::sleep(Duration::from_millis(200));
-            let mut r = sb.agent.get(&format!("{}/v2/droplets/{id}", sb.url)).header("Authorization", &auth).call().unwrap();
+            let mut r = sb
+                .agent
+                .get(&format!("{}/v2/droplets/{id}", sb.url))
+                .header("Authorization", &auth)
+                .call()
+                .unwrap();
             let d: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
             if d["droplet"]["status"] == "active" {
                 break;
@@ -243,18 +334,42 @@ fn bench_apply(bin: &Path) {
     let seq_wall = start.elapsed().as_secs_f64();
     let seq = sb.counters();
     let seq_total = total(&seq);
-    println!("{:<26} {:>16} {:>22} {:>8}", "", "stagecraft apply", "sequential (outline)", "ratio");
-    println!("{:<26} {:>16.2} {:>22.2} {:>7.1}x", "wall time (s)", wall, seq_wall, seq_wall / wall);
-    println!("{:<26} {:>16} {:>22}", "create requests", creates, seq["POST /v2/droplets"]);
+    println!(
+        "{:<26} {:>16} {:>22} {:>8}",
+        "", "stagecraft apply", "sequential (outline)", "ratio"
+    );
+    println!(
+        "{:<26} {:>16.2} {:>22.2} {:>7.1}x",
+        "wall time (s)",
+        wall,
+        seq_wall,
+        seq_wall / wall
+    );
+    println!(
+        "{:<26} {:>16} {:>22}",
+        "create requests", creates, seq["POST /v2/droplets"]
+    );
     println!(
         "{:<26} {:>16} {:>22}",
         "list / get requests",
         lists,
-        seq["GET /v2/droplets/{id}"].as_u64().unwrap_or(0) + seq["GET /v2/droplets"].as_u64().unwrap_or(0)
+        seq["GET /v2/droplets/{id}"].as_u64().unwrap_or(0)
+            + seq["GET /v2/droplets"].as_u64().unwrap_or(0)
     );
-    println!("{:<26} {:>16} {:>22} {:>7.1}x", "total requests", requests, seq_total, seq_total as f64 / requests.max(1) as f64);
+    println!(
+        "{:<26} {:>16} {:>22} {:>7.1}x",
+        "total requests",
+        requests,
+        seq_total,
+        seq_total as f64 / requests.max(1) as f64
+    );
     println!("{:<26} {:>16}", "stagecraft peak RSS (KiB)", rss);
-    println!("targets: wall < 1.5 x boot time (3.0 s): {}; creates <= 5: {}; total requests < 40: {}", pass(wall < 3.0), pass(creates <= 5), pass(requests < 40));
+    println!(
+        "targets: wall < 1.5 x boot time (3.0 s): {}; creates <= 5: {}; total requests < 40: {}",
+        pass(wall < 3.0),
+        pass(creates <= 5),
+        pass(requests < 40)
+    );
     println!("requests per route, stagecraft apply: {counters}");
     println!();
 }

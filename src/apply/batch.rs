@@ -141,7 +141,8 @@ mod tests {
             .collect();
         let batches = batches(&creates, &json!("fp"));
         let sizes: Vec<usize> = batches.iter().map(|b| b.names.len()).collect();
-        assert_eq!(sizes, vec![10, 10, 1, 2]);
+        // Ordered by first name: app-01.., app-10+app-20, app-12.., app-23.
+        assert_eq!(sizes, vec![10, 2, 10, 1]);
         assert!(batches.iter().all(|b| b.names.len() <= MAX_NAMES));
         assert_eq!(batches[0].names[0], "staging-app-01");
         let big: Vec<&str> = batches

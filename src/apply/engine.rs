@@ -47,6 +47,11 @@ pub trait ActionSink {
         droplet_id: Option<u64>,
         error: Option<&str>,
     );
+
+    /// Recording failures, reported after the apply (they never stop it half-way).
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A sink that records nothing.
@@ -93,6 +98,8 @@ struct Pending {
     action: &'static str,
     task: Task,
     row: Option<i64>,
+    /// DigitalOcean's action id for the create, from the reply's `links.actions`.
+    do_action: Option<u64>,
 }
 
 struct Engine<'a> {
@@ -187,6 +194,7 @@ pub fn execute(
             action,
             task: Task::Resize { id, size, stage },
             row: None,
+            do_action: None,
         });
     }
     // Droplets from an earlier, interrupted apply that have not finished booting.
@@ -204,6 +212,7 @@ pub fn execute(
                     replaces: None,
                 },
                 row: None,
+                do_action: None,
             });
         }
     }
@@ -286,6 +295,7 @@ impl Engine<'_> {
                     action,
                     task: Task::Gone { id },
                     row: None,
+                    do_action: None,
                 })
             }
             Err(e) => {
@@ -316,12 +326,25 @@ impl Engine<'_> {
         }
         let mut attempt = 0;
         let mut failure: Option<ProviderError> = None;
+        let mut do_actions: BTreeMap<String, Option<u64>> = BTreeMap::new();
         while !remaining.is_empty() && attempt < CREATE_ATTEMPTS {
             attempt += 1;
             match self.client.post("/v2/droplets", &batch.body(&remaining)) {
                 Ok(reply) => {
-                    for d in reply_droplets(&reply.body) {
+                    // `links.actions` holds one create action per droplet, in the same order.
+                    let actions: Vec<Option<u64>> = reply
+                        .body
+                        .pointer("/links/actions")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .map(|l| l.get("id").and_then(Value::as_u64))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for (i, d) in reply_droplets(&reply.body).into_iter().enumerate() {
                         if remaining.contains(&d.name) {
+                            do_actions.insert(d.name.clone(), actions.get(i).copied().flatten());
                             created.push((d.name.clone(), d.id));
                         }
                     }
@@ -392,6 +415,7 @@ impl Engine<'_> {
                         replaces: replaced.get(&name).copied(),
                     },
                     row: rows.get(&name).copied().flatten(),
+                    do_action: do_actions.get(&name).copied().flatten(),
                     droplet_name: name,
                 }
             })
@@ -487,7 +511,7 @@ impl Engine<'_> {
                     );
                     return false;
                 }
-                self.sink.finish(p.row, true, None, Some(id), None);
+                self.sink.finish(p.row, true, p.do_action, Some(id), None);
                 if let Some(old) = replaces {
                     // The new droplet is ready: only now does the old one go.
                     self.progress

@@ -12,6 +12,7 @@ use crate::apply::{self, ActionSink, ApplyOptions, EnvLock, NoActions};
 use crate::clock::parse_duration;
 use crate::config::Config;
 use crate::exit;
+use crate::ingest::ActionRecorder;
 use crate::output::progress::ApplyProgress;
 use crate::output::{apply as render, plan as render_plan};
 use crate::plan::Planned;
@@ -166,6 +167,53 @@ fn options(
 fn action_sink(db: Option<&str>) -> anyhow::Result<Box<dyn ActionSink>> {
     match db {
         None => Ok(Box::new(NoActions)),
-        Some(_) => bail!("apply --db is not available in this build yet"),
+        Some(db) => {
+            let recorder = ActionRecorder::open(db).context("opening the database for --db")?;
+            Ok(Box::new(RecordActions {
+                recorder,
+                errors: Vec::new(),
+            }))
+        }
+    }
+}
+
+/// `apply --db`: every dispatched action in `ops.do_actions`, `pending` before the call.
+struct RecordActions {
+    recorder: ActionRecorder,
+    errors: Vec<String>,
+}
+
+impl ActionSink for RecordActions {
+    fn pending(
+        &mut self,
+        droplet_name: &str,
+        droplet_id: Option<u64>,
+        action: &str,
+    ) -> Option<i64> {
+        match self.recorder.pending(droplet_name, droplet_id, action) {
+            Ok(row) => Some(row),
+            Err(e) => {
+                self.errors.push(e.to_string());
+                None
+            }
+        }
+    }
+
+    fn finish(
+        &mut self,
+        row: Option<i64>,
+        ok: bool,
+        action_id: Option<u64>,
+        droplet_id: Option<u64>,
+        error: Option<&str>,
+    ) {
+        let Some(row) = row else { return };
+        if let Err(e) = self.recorder.finish(row, ok, action_id, droplet_id, error) {
+            self.errors.push(e.to_string());
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.errors.clone()
     }
 }

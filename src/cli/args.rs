@@ -108,7 +108,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub timeout: Option<String>,
     /// Record every dispatched action in this database's `ops.do_actions`.
-    #[arg(long, env = "STAGECRAFT_DATABASE_URL")]
+    #[arg(long, env = "STAGECRAFT_DATABASE_URL", hide_env_values = true)]
     pub db: Option<String>,
 }
 
