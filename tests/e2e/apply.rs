@@ -517,3 +517,50 @@ fn apply_with_db_records_actions_in_postgres() {
         0
     );
 }
+
+/// The README's quick start, with the sandbox booting at once so the test does not wait.
+#[test]
+fn the_readme_quick_start_works_offline_with_no_token() {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/stagecraft.yml"
+    ))
+    .unwrap();
+    let project = Project::new(&example)
+        .without_env("DO_TOKEN")
+        .env("STAGECRAFT_SANDBOX_BOOT_TIME", "0s");
+    let out = project.run(&[
+        "--sandbox",
+        "apply",
+        "--env",
+        "staging",
+        "--auto-approve",
+        "--poll-interval",
+        "0s",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Apply complete: 2 done, 0 failed"),
+        "{out:?}"
+    );
+    let plan = project.run(&["--sandbox", "plan", "--env", "staging"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(
+        plan.stdout
+            .starts_with("No changes. Environment `staging` matches the config (2 droplets)."),
+        "{plan:?}"
+    );
+    let status = project.run(&["--sandbox", "status"]);
+    assert!(
+        status.stdout.contains("staging-app-1  active"),
+        "{status:?}"
+    );
+    let destroy = project.run(&[
+        "--sandbox",
+        "destroy",
+        "--auto-approve",
+        "--poll-interval",
+        "0s",
+    ]);
+    assert_eq!(destroy.code, 0, "{destroy:?}");
+}

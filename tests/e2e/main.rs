@@ -10,3 +10,4 @@ mod exec;
 mod ingest;
 mod plan;
 mod sandbox;
+mod secrets;

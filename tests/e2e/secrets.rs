@@ -1,0 +1,77 @@
+//! The canary token must never appear in any output, log, plan, report or database file.
+
+use serde_json::json;
+
+use crate::support::sandbox::TestSandbox;
+use crate::support::{CANARY, Output, Project, config_with_hosts};
+
+#[test]
+fn the_token_appears_in_no_output_log_plan_or_database() {
+    let sb = TestSandbox::start();
+    sb.seed(json!({"droplets": 2, "name_prefix": "someone-"}));
+    let project = Project::new(&config_with_hosts(
+        &sb.url,
+        "          app-1: { user_data: \"#!/bin/sh\\necho hi\\n\" }\n          app-2: {}\n",
+    ));
+    let db = format!("sqlite:{}", project.path().join("inv.sqlite3").display());
+    let runs: Vec<(Vec<&str>, Output)> = [
+        vec!["validate"],
+        vec!["plan"],
+        vec!["plan", "--json", "--out", "plan.json"],
+        vec!["-v", "apply", "plan.json"],
+        vec!["--json", "apply", "--auto-approve"],
+        vec!["status"],
+        vec!["--json", "status"],
+        vec!["ingest", "--db", db.as_str()],
+        vec!["destroy", "--auto-approve"],
+    ]
+    .into_iter()
+    .map(|args| {
+        let out = project.run(&args);
+        (args, out)
+    })
+    .collect();
+    for (args, out) in &runs {
+        assert!(out.code == 0, "{args:?}: {out:?}");
+        out.assert_no_canary();
+    }
+    // A rejected token: the error explains, and still does not show it.
+    let wrong = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"))
+        .env("DO_TOKEN", "dop_v1_wrongwrongwrong");
+    let out = wrong.run(&["plan"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("HTTP 401 unauthorized") && out.stderr.contains("token_env"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains("wrongwrong"), "{out:?}");
+    // Files stagecraft wrote: the audit log, the saved plan, the SQLite inventory.
+    let mut files = project.data_files_text();
+    files.push_str(&std::fs::read_to_string(project.path().join("plan.json")).unwrap());
+    files.push_str(&String::from_utf8_lossy(
+        &std::fs::read(project.path().join("inv.sqlite3")).unwrap(),
+    ));
+    assert!(
+        !files.contains(CANARY) && !files.contains("canarycanary"),
+        "the token was written to a file"
+    );
+    assert!(
+        !files.contains("echo hi"),
+        "user data is shown only as its size and hash"
+    );
+}
+
+#[test]
+fn debug_output_of_the_client_and_options_hides_the_token() {
+    let client = stagecraft::provider::Client::new(stagecraft::provider::ClientOptions::new(
+        "http://127.0.0.1:9",
+        stagecraft::provider::Token::new(CANARY),
+    ))
+    .unwrap();
+    assert!(!format!("{client:?}").contains("canary"));
+    let options = stagecraft::sandbox::SandboxOptions {
+        token: CANARY.into(),
+        ..Default::default()
+    };
+    assert!(!format!("{options:?}").contains("canary"));
+}
