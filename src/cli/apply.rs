@@ -39,7 +39,11 @@ pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     } else if planned.plan.has_changes() && !args.auto_approve {
         confirm(session, &planned, "apply")?;
     }
-    let mut sink = action_sink(args.db.as_deref())?;
+    let db = args
+        .db
+        .as_deref()
+        .or_else(|| session.env_vars.get("STAGECRAFT_DATABASE_URL"));
+    let mut sink = action_sink(db)?;
     carry_out(session, &client, &planned, &options, sink.as_mut())
 }
 

@@ -107,8 +107,9 @@ pub struct ApplyArgs {
     /// How long to wait for droplets to become ready (default: config `apply.timeout`, else 10m).
     #[arg(long)]
     pub timeout: Option<String>,
-    /// Record every dispatched action in this database's `ops.do_actions`.
-    #[arg(long, env = "STAGECRAFT_DATABASE_URL", hide_env_values = true)]
+    /// Record every dispatched action in this database's `ops.do_actions` (default: STAGECRAFT_DATABASE_URL
+    /// when set, from the environment or .env; never DATABASE_URL).
+    #[arg(long)]
     pub db: Option<String>,
 }
 
