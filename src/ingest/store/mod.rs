@@ -16,6 +16,16 @@ pub trait Store {
     /// Opens the transaction for one resource type and waits for its lock, so concurrent ingests of the
     /// same type take turns instead of racing over `last_seen_run_id` and `deleted_at`.
     fn begin_resource(&mut self, resource: Resource) -> Result<(), IngestError>;
+    /// How rows go out: batched, or (the benchmark's baseline) one statement per row.
+    fn write_mode(&self) -> WriteMode;
+    /// Upserts already de-duplicated `rows` in one multi-row statement.
+    fn write_rows(
+        &mut self,
+        resource: Resource,
+        run_id: i64,
+        now: &str,
+        rows: &[&Row],
+    ) -> Result<(), IngestError>;
     /// Upserts `rows` (one multi-row statement, or one statement per row with `row_at_a_time`).
     fn upsert(
         &mut self,
@@ -23,7 +33,18 @@ pub trait Store {
         run_id: i64,
         now: &str,
         rows: &[Row],
-    ) -> Result<(), IngestError>;
+    ) -> Result<(), IngestError> {
+        let rows = dedupe(rows);
+        match self.write_mode() {
+            WriteMode::Batched => self.write_rows(resource, run_id, now, &rows),
+            WriteMode::RowAtATime => {
+                for row in rows {
+                    self.write_rows(resource, run_id, now, &[row])?;
+                }
+                Ok(())
+            }
+        }
+    }
     /// After a complete listing: marks rows not seen by this run as deleted. Returns how many.
     fn mark_deleted(
         &mut self,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
 
-use super::{ActionDone, NewRun, Store, WriteMode, dedupe, upsert_sql};
+use super::{ActionDone, NewRun, Store, WriteMode, upsert_sql};
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
 use crate::ingest::migrations::{self, MIGRATIONS};
@@ -271,23 +271,18 @@ impl Store for PgStore {
         Ok(())
     }
 
-    fn upsert(
+    fn write_mode(&self) -> WriteMode {
+        self.mode
+    }
+
+    fn write_rows(
         &mut self,
         resource: Resource,
         run_id: i64,
         now: &str,
-        rows: &[Row],
+        rows: &[&Row],
     ) -> Result<(), IngestError> {
-        let rows = dedupe(rows);
-        match self.mode {
-            WriteMode::Batched => self.write(resource, run_id, now, &rows),
-            WriteMode::RowAtATime => {
-                for row in rows {
-                    self.write(resource, run_id, now, &[row])?;
-                }
-                Ok(())
-            }
-        }
+        self.write(resource, run_id, now, rows)
     }
 
     fn mark_deleted(

@@ -7,7 +7,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, params};
 
 use super::postgres::check_applied;
-use super::{ActionDone, NewRun, Store, WriteMode, dedupe, upsert_sql};
+use super::{ActionDone, NewRun, Store, WriteMode, upsert_sql};
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
 use crate::ingest::migrations::{self, MIGRATIONS};
@@ -167,23 +167,18 @@ impl Store for SqliteStore {
             .map_err(|e| self.db_error("starting the transaction", &e))
     }
 
-    fn upsert(
+    fn write_mode(&self) -> WriteMode {
+        self.mode
+    }
+
+    fn write_rows(
         &mut self,
         resource: Resource,
         run_id: i64,
         now: &str,
-        rows: &[Row],
+        rows: &[&Row],
     ) -> Result<(), IngestError> {
-        let rows = dedupe(rows);
-        match self.mode {
-            WriteMode::Batched => self.write(resource, run_id, now, &rows),
-            WriteMode::RowAtATime => {
-                for row in rows {
-                    self.write(resource, run_id, now, &[row])?;
-                }
-                Ok(())
-            }
-        }
+        self.write(resource, run_id, now, rows)
     }
 
     fn mark_deleted(
