@@ -91,30 +91,12 @@ pub fn batches(creates: &[Create<'_>], ssh_key: &Value) -> Vec<Batch> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DesiredHost, Pos, SshTarget};
+    use crate::config::DesiredHost;
 
     fn host(name: &str, size: &str) -> DesiredHost {
         DesiredHost {
-            env: "staging".into(),
-            name: name.into(),
-            droplet_name: format!("staging-{name}"),
-            role: "app".into(),
             size: size.into(),
-            region: "nyc1".into(),
-            image: "ubuntu-22-04-x64".into(),
-            user_tags: vec![],
-            user_data: None,
-            vpc_uuid: None,
-            monitoring: false,
-            ipv6: false,
-            backups: false,
-            ssh_key_name: "k".into(),
-            ssh: SshTarget {
-                user: "root".into(),
-                port: 22,
-                identity_file: None,
-            },
-            pos: Pos::default(),
+            ..DesiredHost::example(name)
         }
     }
 

@@ -120,7 +120,6 @@ pub fn execute(
     progress: &mut dyn Progress,
     sink: &mut dyn ActionSink,
 ) -> Report {
-    let requests_before = client.request_count();
     let mut engine = Engine {
         client,
         env: &planned.plan.env,
@@ -227,7 +226,8 @@ pub fn execute(
     Report {
         env: planned.plan.env.clone(),
         results,
-        requests: client.request_count() - requests_before,
+        // The same client made the plan, so its count covers planning too.
+        requests: client.request_count(),
         elapsed_ms: options
             .clock
             .instant()

@@ -90,9 +90,8 @@ fn carry_out(
         return Ok(exit::code(exit::SUCCESS));
     }
     let mut progress = ApplyProgress::new(&session.out);
-    let mut report = apply::execute(client, planned, options, &mut progress, sink);
+    let report = apply::execute(client, planned, options, &mut progress, sink);
     progress.finish();
-    report.requests = client.request_count();
     if session.out.json {
         session.out.stdout_raw(&render::render_json(&report));
     } else {

@@ -12,7 +12,8 @@ pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         Some(env) => vec![config.select_env(Some(env))?],
         None => config.env_names().into_iter().map(String::from).collect(),
     };
-    let hosts: usize = envs.iter().map(|e| config.desired_hosts(e).len()).sum();
+    let all: Vec<_> = envs.iter().flat_map(|e| config.desired_hosts(e)).collect();
+    let hosts = all.len();
     session.out.stdout(&format!(
         "{}: offline checks passed ({} environment{}, {hosts} host{}).",
         config.path.display(),
@@ -24,7 +25,6 @@ pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         return Ok(exit::code(exit::SUCCESS));
     }
     let client = session.client(&config)?;
-    let all: Vec<_> = envs.iter().flat_map(|e| config.desired_hosts(e)).collect();
     let catalog = crate::plan::fetch::catalog(&client, &all)?;
     crate::plan::check_catalog(&config, &all, &catalog)?;
     session.out.stdout(&format!(

@@ -285,6 +285,35 @@ fn resolve_path(dir: &Path, file: &str) -> PathBuf {
 }
 
 #[cfg(test)]
+impl DesiredHost {
+    /// A staging host with plain defaults, for unit tests to adjust.
+    pub(crate) fn example(name: &str) -> DesiredHost {
+        DesiredHost {
+            env: "staging".into(),
+            name: name.into(),
+            droplet_name: format!("staging-{name}"),
+            role: "app".into(),
+            size: "s-1vcpu-1gb".into(),
+            region: "nyc1".into(),
+            image: DEFAULT_IMAGE.into(),
+            user_tags: vec![],
+            user_data: None,
+            vpc_uuid: None,
+            monitoring: false,
+            ipv6: false,
+            backups: false,
+            ssh_key_name: "k".into(),
+            ssh: SshTarget {
+                user: "root".into(),
+                port: 22,
+                identity_file: None,
+            },
+            pos: Pos::default(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -65,6 +65,8 @@ pub struct Config {
     pub path: PathBuf,
     pub file: ConfigFile,
     root: located::Node,
+    /// The hosts of each environment, expanded once at load.
+    hosts: std::collections::BTreeMap<String, Vec<DesiredHost>>,
 }
 
 impl Config {
@@ -122,12 +124,14 @@ impl Config {
                 message: e.to_string(),
             }])
         })?;
-        let config = Config {
+        let mut config = Config {
             path: path.to_path_buf(),
             file,
             root,
+            hosts: Default::default(),
         };
-        let mut problems = rules::check(&config);
+        let (mut problems, hosts) = rules::check(&config);
+        config.hosts = hosts;
         if !problems.is_empty() {
             problems.sort();
             problems.dedup();
@@ -186,7 +190,7 @@ impl Config {
 
     /// The hosts of `env`, expanded (`count`) and with provider defaults applied, sorted by droplet name.
     pub fn desired_hosts(&self, env: &str) -> Vec<DesiredHost> {
-        hosts::expand(self, env).0
+        self.hosts.get(env).cloned().unwrap_or_default()
     }
 
     /// Where a key path stands in the file (for errors found after loading).

@@ -4,7 +4,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::hosts::{self, env_tag, role_tag};
+use std::collections::BTreeMap;
+
+use super::hosts::{self, DesiredHost, env_tag, role_tag};
 use super::located::{Node, Value};
 use super::{Config, Pos, Problem};
 
@@ -51,8 +53,10 @@ pub fn check_token_lookalikes(node: &Node, problems: &mut Vec<Problem>) {
     }
 }
 
-/// Every rule the typed config must satisfy beyond its schema.
-pub fn check(config: &Config) -> Vec<Problem> {
+/// Every rule the typed config must satisfy beyond its schema, and the hosts of every environment as
+/// expanded while checking them (so `user_data_file`s are read once per load).
+pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost>>) {
+    let mut expanded = BTreeMap::new();
     let mut problems = Vec::new();
     let provider = config.provider();
     let at = |path: &[&str]| config.position(path);
@@ -166,35 +170,68 @@ pub fn check(config: &Config) -> Vec<Problem> {
         }
         let (desired, found) = hosts::expand(config, env);
         problems.extend(found);
-        {
+        for host in &desired {
+            let mut report = |field: &str, message: String| {
+                problems.push(Problem {
+                    pos: host.pos,
+                    path: format!("{env_path}.{}.{field}", host.name),
+                    message,
+                })
+            };
+            if let Some(allowed) = provider
+                .regions
+                .as_ref()
+                .filter(|a| !a.contains(&host.region))
             {
-                for host in &desired {
-                    let host_path = |field: &str| format!("{env_path}.{}.{field}", host.name);
-                    if let Some(allowed) = &provider.regions
-                        && !allowed.contains(&host.region)
-                    {
-                        problems.push(Problem { pos: host.pos, path: host_path("region"), message: format!("host `{}` uses region `{}`, which is not in the `regions` allow-list ({})", host.name, host.region, allowed.join(", ")) });
-                    }
-                    if let Some(allowed) = &provider.sizes
-                        && !allowed.contains(&host.size)
-                    {
-                        problems.push(Problem { pos: host.pos, path: host_path("size"), message: format!("host `{}` uses size `{}`, which is not in the `sizes` allow-list ({})", host.name, host.size, allowed.join(", ")) });
-                    }
-                    for required in policy.required_tags.iter().flatten() {
-                        if !host.user_tags.contains(required) {
-                            problems.push(Problem { pos: host.pos, path: host_path("tags"), message: format!("host `{}` lacks the tag `{required}` that policy.required_tags demands", host.name) });
-                        }
-                    }
-                }
-                if let Some(max) = policy.max_droplets
-                    && desired.len() > max as usize
-                {
-                    problems.push(Problem { pos: env_pos, path: env_path.clone(), message: format!("environment `{env}` asks for {} droplets; policy.max_droplets allows {max}", desired.len()) });
-                }
+                report(
+                    "region",
+                    format!(
+                        "host `{}` uses region `{}`, which is not in the `regions` allow-list ({})",
+                        host.name,
+                        host.region,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+            if let Some(allowed) = provider.sizes.as_ref().filter(|a| !a.contains(&host.size)) {
+                report(
+                    "size",
+                    format!(
+                        "host `{}` uses size `{}`, which is not in the `sizes` allow-list ({})",
+                        host.name,
+                        host.size,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+            for required in policy
+                .required_tags
+                .iter()
+                .flatten()
+                .filter(|t| !host.user_tags.contains(t))
+            {
+                report(
+                    "tags",
+                    format!(
+                        "host `{}` lacks the tag `{required}` that policy.required_tags demands",
+                        host.name
+                    ),
+                );
             }
         }
+        if let Some(max) = policy.max_droplets.filter(|m| desired.len() > *m as usize) {
+            problems.push(Problem {
+                pos: env_pos,
+                path: env_path.clone(),
+                message: format!(
+                    "environment `{env}` asks for {} droplets; policy.max_droplets allows {max}",
+                    desired.len()
+                ),
+            });
+        }
+        expanded.insert(env.clone(), desired);
     }
-    problems
+    (problems, expanded)
 }
 
 #[cfg(test)]

@@ -287,26 +287,8 @@ mod tests {
 
     fn host(name: &str, role: &str) -> DesiredHost {
         DesiredHost {
-            env: "staging".into(),
-            name: name.into(),
-            droplet_name: format!("staging-{name}"),
             role: role.into(),
-            size: "s-1vcpu-1gb".into(),
-            region: "nyc1".into(),
-            image: "ubuntu-22-04-x64".into(),
-            user_tags: vec![],
-            user_data: None,
-            vpc_uuid: None,
-            monitoring: false,
-            ipv6: false,
-            backups: false,
-            ssh_key_name: "k".into(),
-            ssh: SshTarget {
-                user: "root".into(),
-                port: 22,
-                identity_file: None,
-            },
-            pos: Default::default(),
+            ..DesiredHost::example(name)
         }
     }
 
