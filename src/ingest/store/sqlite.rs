@@ -36,8 +36,7 @@ impl SqliteStore {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         conn.execute("ATTACH DATABASE ?1 AS ops", [path.display().to_string()])
             .map_err(open_error)?;
-        conn.query_row("PRAGMA ops.journal_mode = WAL", [], |_| Ok(()))
-            .map_err(open_error)?;
+        use_wal(&conn).map_err(open_error)?;
         conn.execute_batch("PRAGMA ops.synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(open_error)?;
         let mut store = SqliteStore {
@@ -289,5 +288,29 @@ impl Store for SqliteStore {
             )
             .map_err(|e| self.db_error("recording an action's outcome", &e))?;
         Ok(())
+    }
+}
+
+/// Switches the file to WAL (persistent, so a no-op once done). SQLite answers `database is locked` to the
+/// switch without consulting the busy handler while another connection is opening or switching the same
+/// file, so two ingests started together would fail here; the switch is retried with a short backoff
+/// for as long as the busy timeout.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        match conn.query_row("PRAGMA ops.journal_mode = WAL", [], |r| {
+            r.get::<_, String>(0)
+        }) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
