@@ -137,9 +137,13 @@ MaxStartups 500
 MaxSessions 100
 PrintMotd no
 LogLevel ERROR
+# bash sources ~/.bashrc for every command sshd starts; a clean home, as on a fresh droplet, keeps the
+# test user's own shell setup (and anything it prints) out of the tests.
+SetEnv HOME={dir}/home
 ",
             port = self.port
         );
+        std::fs::create_dir_all(self.path().join("home")).expect("home");
         std::fs::write(self.path().join("sshd_config"), config).expect("sshd_config");
     }
 
