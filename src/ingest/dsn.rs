@@ -169,7 +169,8 @@ fn check_postgres_url(url: &str) -> Result<(), String> {
             "names no database; write postgres://USER:PASSWORD@HOST:PORT/DATABASE".to_string(),
         );
     }
-    url.parse::<postgres::Config>().map(|_| ()).map_err(|e| {
+    let (driver_url, _) = super::store::pg_tls::split_url(url)?;
+    driver_url.parse::<postgres::Config>().map(|_| ()).map_err(|e| {
         // The driver's message may quote the URL; keep only its gist, redacted.
         format!(
             "is not a valid PostgreSQL URL ({}); write postgres://USER:PASSWORD@HOST:PORT/DATABASE and percent-encode special characters in the password",
@@ -178,7 +179,7 @@ fn check_postgres_url(url: &str) -> Result<(), String> {
     })
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

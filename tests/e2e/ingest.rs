@@ -438,6 +438,97 @@ fn postgres_wrong_password_is_reported_without_it() {
     assert!(!out.stderr.contains("wrong-pass-1234"), "{}", out.stderr);
 }
 
+/// libpq's sslmode meanings against a server whose certificate names `localhost` only, as a role that
+/// pg_hba admits over TLS only: every success below was an encrypted connection.
+#[test]
+fn postgres_tls_sslmodes_and_certificate_checks() {
+    let Some(db) = test_db("postgres_tls") else {
+        return;
+    };
+    let Some((url, ca)) = db.tls_only("postgres_tls") else {
+        return;
+    };
+    let world = World::new();
+    world.seed(json!({"vpcs": 2}));
+    let with = |url: &str, query: &str| format!("{url}?{query}");
+    let by_ip = url.replacen("@localhost:", "@127.0.0.1:", 1);
+    let ingest = |db: &str| world.ingest(&["--db", db, "--resources", "vpcs"]);
+
+    let refused = ingest(&with(&url, "sslmode=disable"));
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("no encryption"),
+        "the TLS-only role must be refused in plain text: {}",
+        refused.stderr
+    );
+
+    for (run, (target, query)) in [
+        (&url, String::new()),
+        (&url, "sslmode=require".to_string()),
+        (&url, format!("sslmode=verify-full&sslrootcert={ca}")),
+        (&by_ip, format!("sslmode=verify-ca&sslrootcert={ca}")),
+        (&by_ip, format!("sslmode=require&sslrootcert={ca}")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let db = if query.is_empty() {
+            target.clone()
+        } else {
+            with(target, &query)
+        };
+        let out = ingest(&db);
+        assert_eq!(out.code, 0, "{db}: {out:?}");
+        // One database throughout: the runs count up, so each really wrote there.
+        assert!(
+            out.stdout
+                .contains(&format!("ingest run {}: success", run + 1)),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains(":stagecraft_test@"), "{}", out.stdout);
+    }
+
+    let wrong_name = ingest(&with(
+        &by_ip,
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert_eq!(wrong_name.code, 1, "{wrong_name:?}");
+    assert!(
+        wrong_name
+            .stderr
+            .contains("not valid for name \"127.0.0.1\"")
+            && wrong_name
+                .stderr
+                .contains("sslmode=verify-ca skips the name check"),
+        "{}",
+        wrong_name.stderr
+    );
+
+    let unknown_ca = ingest(&with(&url, "sslmode=verify-full&sslrootcert=system"));
+    assert_eq!(unknown_ca.code, 1, "{unknown_ca:?}");
+    assert!(
+        unknown_ca.stderr.contains("UnknownIssuer"),
+        "{}",
+        unknown_ca.stderr
+    );
+
+    let no_ca = ingest(&with(&url, "sslmode=verify-ca"));
+    assert_eq!(no_ca.code, 1, "{no_ca:?}");
+    assert!(
+        no_ca.stderr.contains("add sslrootcert=PATH"),
+        "{}",
+        no_ca.stderr
+    );
+    for out in [&refused, &wrong_name, &unknown_ca, &no_ca] {
+        assert!(
+            !out.stderr.contains(":stagecraft_test@"),
+            "password shown: {}",
+            out.stderr
+        );
+    }
+}
+
 #[test]
 fn postgres_the_token_never_reaches_any_table() {
     let Some(db) = test_db("postgres_canary") else {

@@ -1,5 +1,6 @@
 //! The storage backends behind one interface: the same tables and protocol on PostgreSQL and SQLite.
 
+pub mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 
-use super::{ActionDone, NewRun, Store, WriteMode, upsert_sql};
+use super::{ActionDone, NewRun, Store, WriteMode, pg_tls, upsert_sql};
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
 use crate::ingest::migrations::{self, MIGRATIONS};
@@ -34,18 +34,34 @@ impl PgStore {
             dsn: dsn.redacted(),
             message: dsn.scrub(&message),
         };
-        let mut config: postgres::Config = url
+        let (driver_url, tls) = pg_tls::split_url(url).map_err(|reason| IngestError::BadDsn {
+            given: dsn.redacted(),
+            reason,
+        })?;
+        let mut config: postgres::Config = driver_url
             .parse()
             .map_err(|e: postgres::Error| connect_error(error_text(&e)))?;
+        config.ssl_mode(pg_tls::driver_mode(&tls));
+        let home = directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
+        // A TLS setting that cannot work is the URL's problem, found before any connection is tried.
+        let connector =
+            pg_tls::connector(&tls, home.as_deref()).map_err(|reason| IngestError::BadDsn {
+                given: dsn.redacted(),
+                reason,
+            })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         if config.get_application_name().is_none() {
             config.application_name("stagecraft-ingest");
         }
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| connect_error(error_text(&e)))?;
+        let client = config.connect(connector).map_err(|e| {
+            let text = error_text(&e);
+            match pg_tls::hint(&text, &tls) {
+                Some(hint) => connect_error(format!("{text}; {hint}")),
+                None => connect_error(text),
+            }
+        })?;
         let mut store = PgStore {
             client,
             dsn: dsn.clone(),

@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const URL_VAR: &str = "STAGECRAFT_TEST_DATABASE_URL";
 pub const REQUIRE_VAR: &str = "STAGECRAFT_REQUIRE_POSTGRES";
+/// A role that pg_hba lets in over TLS only (host `localhost`), and the CA that signed the server's
+/// certificate: both set by scripts/ci-postgres.
+pub const TLS_URL_VAR: &str = "STAGECRAFT_TEST_TLS_DATABASE_URL";
+pub const CA_VAR: &str = "STAGECRAFT_TEST_PG_CA";
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -75,6 +79,30 @@ pub fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestDb {
+    /// The TLS-only role's URL for this database and the CA file, with the role given CREATE here so that
+    /// ingest can make its schema; `None` (after saying why) where scripts/ci-postgres did not set them up.
+    pub fn tls_only(&self, test: &str) -> Option<(String, String)> {
+        let (Ok(url), Ok(ca)) = (std::env::var(TLS_URL_VAR), std::env::var(CA_VAR)) else {
+            assert!(
+                !std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1"),
+                "{test}: {TLS_URL_VAR} and {CA_VAR} are required with {REQUIRE_VAR}=1 (scripts/ci-postgres sets them)"
+            );
+            eprintln!(
+                "SKIPPED {test}: {TLS_URL_VAR} or {CA_VAR} is not set (run scripts/ci-postgres)"
+            );
+            return None;
+        };
+        let role = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split([':', '@']).next())
+            .expect("a user in the TLS URL")
+            .to_string();
+        self.client()
+            .batch_execute(&format!("GRANT CREATE ON DATABASE {} TO {role}", self.name))
+            .expect("grant CREATE to the TLS role");
+        Some((with_database(&url, &self.name), ca))
+    }
+
     pub fn client(&self) -> postgres::Client {
         postgres::Client::connect(&self.url, postgres::NoTls).expect("connect to the test database")
     }

@@ -1,0 +1,426 @@
+//! TLS for PostgreSQL connections: libpq's `sslmode` and `sslrootcert` URL parameters, over rustls.
+//!
+//! The driver (tokio-postgres) knows `sslmode=disable|prefer|require` only and has no `sslrootcert`, while
+//! managed databases (DigitalOcean's among them) hand out URLs with `sslmode=require` and a CA file for
+//! `verify-full`. So these two parameters are taken out of the URL here and turned into a rustls
+//! configuration with libpq's meanings:
+//!
+//! | sslmode | encrypted | certificate checked against the CA | host name checked |
+//! |---|---|---|---|
+//! | disable | never | - | - |
+//! | prefer (default) | if the server offers it | no | no |
+//! | require | yes | only if `sslrootcert` is given (as libpq) | no |
+//! | verify-ca | yes | yes | no |
+//! | verify-full | yes | yes | yes |
+//!
+//! `sslrootcert=PATH` names a PEM file of CA certificates; `sslrootcert=system` uses the Mozilla roots built
+//! into stagecraft. Without it, `verify-*` falls back to `~/.postgresql/root.crt`, as libpq does.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use postgres::config::SslMode as DriverSslMode;
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// libpq's `sslmode` values (`allow` is treated as `prefer`: both encrypt when the server offers it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+/// Where the trusted CA certificates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCert {
+    File(PathBuf),
+    /// `sslrootcert=system`: the Mozilla roots compiled in (webpki-roots).
+    System,
+}
+
+/// The TLS parameters of a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsParams {
+    pub mode: SslMode,
+    pub root_cert: Option<RootCert>,
+}
+
+impl TlsParams {
+    /// Whether the server's certificate chain is checked against trusted CAs.
+    fn checks_chain(&self) -> bool {
+        match self.mode {
+            SslMode::VerifyCa | SslMode::VerifyFull => true,
+            // libpq: "if a root CA file exists, require behaves like verify-ca".
+            SslMode::Require => self.root_cert.is_some(),
+            SslMode::Disable | SslMode::Prefer => false,
+        }
+    }
+}
+
+/// Takes `sslmode` and `sslrootcert` out of a `postgres://` URL: the URL the driver gets, and the TLS
+/// parameters. Client certificates (`sslcert`, `sslkey`) are refused rather than ignored.
+pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
+    let mut params = TlsParams {
+        mode: SslMode::Prefer,
+        root_cert: None,
+    };
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), params));
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = crate::ingest::dsn::percent_decode(value);
+        match key {
+            "sslmode" => {
+                params.mode = match value.as_str() {
+                    "disable" => SslMode::Disable,
+                    "allow" | "prefer" => SslMode::Prefer,
+                    "require" => SslMode::Require,
+                    "verify-ca" => SslMode::VerifyCa,
+                    "verify-full" => SslMode::VerifyFull,
+                    other => {
+                        return Err(format!(
+                            "has sslmode={other}; use one of disable, prefer, require, verify-ca, verify-full"
+                        ));
+                    }
+                }
+            }
+            "sslrootcert" => {
+                params.root_cert = Some(match value.as_str() {
+                    "" => return Err("has an empty sslrootcert; give the path of the server's CA certificate (PEM) or sslrootcert=system".into()),
+                    "system" => RootCert::System,
+                    path => RootCert::File(PathBuf::from(path)),
+                })
+            }
+            "sslcert" | "sslkey" | "sslpassword" => {
+                return Err(format!(
+                    "has {key}=...; client certificates are not supported yet: authenticate with a password"
+                ));
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, params))
+}
+
+/// The driver's own `sslmode`: whether TLS is tried, and whether its absence is an error.
+pub fn driver_mode(params: &TlsParams) -> DriverSslMode {
+    match params.mode {
+        SslMode::Disable => DriverSslMode::Disable,
+        SslMode::Prefer => DriverSslMode::Prefer,
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => DriverSslMode::Require,
+    }
+}
+
+/// The rustls connector for these parameters. `home` is where libpq's default `~/.postgresql/root.crt`
+/// is looked for.
+pub fn connector(params: &TlsParams, home: Option<&Path>) -> Result<MakeRustlsConnect, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    let config = if params.checks_chain() {
+        let roots = Arc::new(load_roots(params, home)?);
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
+            .build()
+            .map_err(|e| format!("cannot use the CA certificates: {e}"))?;
+        let verifier: Arc<dyn ServerCertVerifier> = if params.mode == SslMode::VerifyFull {
+            webpki
+        } else {
+            Arc::new(ChainOnly(webpki))
+        };
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth()
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(
+                provider.signature_verification_algorithms,
+            )))
+            .with_no_client_auth()
+    };
+    Ok(MakeRustlsConnect::new(config))
+}
+
+fn load_roots(params: &TlsParams, home: Option<&Path>) -> Result<RootCertStore, String> {
+    let mode = match params.mode {
+        SslMode::VerifyFull => "verify-full",
+        SslMode::VerifyCa => "verify-ca",
+        _ => "require",
+    };
+    let path = match &params.root_cert {
+        Some(RootCert::System) => {
+            return Ok(RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            });
+        }
+        Some(RootCert::File(path)) => path.clone(),
+        None => {
+            let default = home.map(|h| h.join(".postgresql").join("root.crt"));
+            match default {
+                Some(path) if path.is_file() => path,
+                _ => {
+                    return Err(format!(
+                        "has sslmode={mode} but no CA to check the server against; add sslrootcert=PATH \
+                         (the server's CA certificate, e.g. the one on a DigitalOcean database's Connection \
+                         details page), or sslrootcert=system for publicly trusted servers"
+                    ));
+                }
+            }
+        }
+    };
+    let mut roots = RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(&path)
+        .map_err(|e| format!("cannot read sslrootcert {}: {e}", path.display()))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| {
+            format!(
+                "sslrootcert {} is not a PEM certificate file: {e}",
+                path.display()
+            )
+        })?;
+        roots.add(cert).map_err(|e| {
+            format!(
+                "sslrootcert {} holds a certificate rustls cannot use: {e}",
+                path.display()
+            )
+        })?;
+    }
+    if roots.is_empty() {
+        return Err(format!(
+            "sslrootcert {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    Ok(roots)
+}
+
+/// `verify-ca`: the chain must lead to a trusted CA, whatever name the certificate is for.
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// `prefer` and `require` without a CA: encrypted, but any certificate is accepted (libpq's meaning; the
+/// handshake signatures are still checked, so the session key belongs to whoever holds that certificate).
+#[derive(Debug)]
+struct EncryptOnly(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+/// A hint for TLS failures the driver reports in its own words.
+pub fn hint(message: &str, params: &TlsParams) -> Option<&'static str> {
+    if message.contains("invalid peer certificate") {
+        return Some(if params.mode == SslMode::VerifyFull {
+            "the server's certificate was not accepted: check that sslrootcert is the CA that signed it and \
+             that the URL's host is a name on the certificate (sslmode=verify-ca skips the name check)"
+        } else {
+            "the server's certificate was not accepted: check that sslrootcert is the CA that signed it"
+        });
+    }
+    if message.contains("server does not support TLS") || message.contains("TLS was required") {
+        return Some(
+            "the server does not offer TLS; enable ssl on the server, or use sslmode=prefer or disable",
+        );
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_libpq_tls_parameters_out_of_the_url() {
+        let cases: &[(&str, &str, SslMode, Option<RootCert>)] = &[
+            (
+                "postgres://u@h/db",
+                "postgres://u@h/db",
+                SslMode::Prefer,
+                None,
+            ),
+            (
+                "postgres://u@h/db?sslmode=require",
+                "postgres://u@h/db",
+                SslMode::Require,
+                None,
+            ),
+            (
+                "postgres://u@h:25060/db?sslmode=verify-full&sslrootcert=/etc/ca%20file.crt&connect_timeout=5",
+                "postgres://u@h:25060/db?connect_timeout=5",
+                SslMode::VerifyFull,
+                Some(RootCert::File("/etc/ca file.crt".into())),
+            ),
+            (
+                "postgres://u@h/db?application_name=x&sslrootcert=system&sslmode=verify-ca",
+                "postgres://u@h/db?application_name=x",
+                SslMode::VerifyCa,
+                Some(RootCert::System),
+            ),
+            (
+                "postgres://u@h/db?sslmode=allow",
+                "postgres://u@h/db",
+                SslMode::Prefer,
+                None,
+            ),
+            (
+                "postgres://u@h/db?sslmode=disable",
+                "postgres://u@h/db",
+                SslMode::Disable,
+                None,
+            ),
+        ];
+        for (given, url, mode, root_cert) in cases {
+            let (got_url, params) = split_url(given).unwrap();
+            assert_eq!(&got_url, url, "{given}");
+            assert_eq!(params.mode, *mode, "{given}");
+            assert_eq!(&params.root_cert, root_cert, "{given}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour() {
+        for (given, says) in [
+            ("postgres://u@h/db?sslmode=verify", "sslmode=verify;"),
+            ("postgres://u@h/db?sslrootcert=", "empty sslrootcert"),
+            ("postgres://u@h/db?sslcert=/c.pem", "client certificates"),
+        ] {
+            let err = split_url(given).unwrap_err();
+            assert!(err.contains(says), "{given}: {err}");
+        }
+    }
+
+    #[test]
+    fn require_checks_the_chain_only_with_a_root_cert_as_libpq_does() {
+        let params = |mode, root_cert| TlsParams { mode, root_cert };
+        assert!(!params(SslMode::Require, None).checks_chain());
+        assert!(params(SslMode::Require, Some(RootCert::System)).checks_chain());
+        assert!(params(SslMode::VerifyCa, None).checks_chain());
+        assert!(!params(SslMode::Prefer, Some(RootCert::System)).checks_chain());
+    }
+
+    #[test]
+    fn verify_modes_need_a_ca() {
+        let home = tempfile::tempdir().unwrap();
+        let params = TlsParams {
+            mode: SslMode::VerifyFull,
+            root_cert: None,
+        };
+        let err = connector(&params, Some(home.path())).err().unwrap();
+        assert!(err.contains("add sslrootcert=PATH"), "{err}");
+
+        let not_pem = home.path().join("ca.crt");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let params = TlsParams {
+            mode: SslMode::VerifyCa,
+            root_cert: Some(RootCert::File(not_pem)),
+        };
+        let err = connector(&params, None).err().unwrap();
+        assert!(err.contains("holds no PEM certificate"), "{err}");
+
+        let missing = TlsParams {
+            mode: SslMode::VerifyCa,
+            root_cert: Some(RootCert::File(home.path().join("nope.crt"))),
+        };
+        let err = connector(&missing, None).err().unwrap();
+        assert!(err.contains("cannot read sslrootcert"), "{err}");
+
+        let system = TlsParams {
+            mode: SslMode::VerifyFull,
+            root_cert: Some(RootCert::System),
+        };
+        assert!(connector(&system, None).is_ok());
+    }
+}
