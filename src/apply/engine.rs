@@ -102,6 +102,9 @@ struct Pending {
     do_action: Option<u64>,
 }
 
+/// Droplets per tag request: a bound on the body, well under any limit the API might have.
+const TAG_CHUNK: usize = 100;
+
 struct Engine<'a> {
     client: &'a Client,
     env: &'a str,
@@ -168,22 +171,21 @@ pub fn execute(
     for b in batch::batches(&creates, &planned.ssh_key) {
         pending.extend(engine.create_batch(&b, &known_ids, &replaced));
     }
+    engine.retag(&planned.plan.to_update);
     // Resizes and power-ons.
     for entry in &planned.plan.to_update {
         let Some(id) = entry.droplet_id else { continue };
         let live = planned.live.iter().find(|d| d.id == id);
-        let size_change = entry
-            .changes
-            .iter()
-            .find(|c| c.field == "size")
-            .map(|c| c.to.clone());
-        let (action, size, stage) = match size_change {
-            Some(size) => ("resize", size, Stage::PowerOff),
-            None => (
+        let change = |field: &str| entry.changes.iter().find(|c| c.field == field);
+        let (action, size, stage) = match (change("size"), change("power")) {
+            (Some(size), _) => ("resize", size.to.clone(), Stage::PowerOff),
+            (None, Some(_)) => (
                 "power_on",
                 live.map(|d| d.size_slug.clone()).unwrap_or_default(),
                 Stage::PowerOn,
             ),
+            // Tags only: done above.
+            (None, None) => continue,
         };
         engine
             .progress
@@ -303,6 +305,68 @@ impl Engine<'_> {
                     .finish(row, false, None, Some(id), Some(&e.to_string()));
                 self.fail_with(&entry.droplet_name, action, Some(id), &e);
                 None
+            }
+        }
+    }
+
+    /// Changes tags in place: every addition first, then every removal (so a droplet never lacks a tag it
+    /// should keep), one request per tag and up to [`TAG_CHUNK`] droplets. A host whose tagging failed is
+    /// left out of its later requests and reported; running apply again finishes the job.
+    fn retag(&mut self, entries: &[Entry]) {
+        let mut hosts: Vec<(&Entry, u64, Option<i64>)> = Vec::new();
+        let mut adds: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        let mut removes: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for entry in entries {
+            let (Some(id), Some(change)) = (
+                entry.droplet_id,
+                entry.changes.iter().find(|c| c.field == "tags"),
+            ) else {
+                continue;
+            };
+            for tag in change.to.split_whitespace() {
+                adds.entry(tag).or_default().push(id);
+            }
+            for tag in change.from.split_whitespace() {
+                removes.entry(tag).or_default().push(id);
+            }
+            self.progress.update(&entry.droplet_name, "retagging");
+            let row = self.sink.pending(&entry.droplet_name, Some(id), "retag");
+            hosts.push((entry, id, row));
+        }
+        let mut failed: BTreeMap<u64, (String, Option<String>)> = BTreeMap::new();
+        for (add, by_tag) in [(true, adds), (false, removes)] {
+            for (tag, ids) in by_tag {
+                let ids: Vec<u64> = ids
+                    .into_iter()
+                    .filter(|id| !failed.contains_key(id))
+                    .collect();
+                for chunk in ids.chunks(TAG_CHUNK) {
+                    if let Err(e) = self.client.tag_droplets(tag, chunk, add) {
+                        let doing = if add { "adding" } else { "removing" };
+                        for id in chunk {
+                            failed.insert(
+                                *id,
+                                (
+                                    format!("{doing} tag {tag}: {e}"),
+                                    e.request_id().map(str::to_string),
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (entry, id, row) in hosts {
+            match failed.remove(&id) {
+                None => {
+                    self.sink.finish(row, true, None, Some(id), None);
+                    self.progress.update(&entry.droplet_name, "tags updated");
+                    self.ok(&entry.droplet_name, "retag", None, Some(id));
+                }
+                Some((error, request_id)) => {
+                    self.sink.finish(row, false, None, Some(id), Some(&error));
+                    self.fail(&entry.droplet_name, "retag", Some(id), error, request_id);
+                }
             }
         }
     }

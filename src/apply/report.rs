@@ -5,7 +5,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HostResult {
     pub droplet_name: String,
-    /// `create`, `delete`, `resize`, `power_on`, `replace` or `wait`.
+    /// `create`, `delete`, `resize`, `power_on`, `retag`, `replace` or `wait`.
     pub action: String,
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -58,6 +58,11 @@ pub fn role_tag(role: &str) -> String {
 }
 
 pub const SPEC_TAG_PREFIX: &str = "stagecraft:spec:";
+
+/// Whether a tag is stagecraft's own (`stagecraft` or `stagecraft:...`) rather than the user's.
+pub fn is_stagecraft_tag(tag: &str) -> bool {
+    tag == MANAGED_TAG || tag.starts_with("stagecraft:")
+}
 /// Carried by a replacement droplet until the one it replaces is deleted.
 pub const REPLACES_TAG_PREFIX: &str = "stagecraft:replaces:";
 
@@ -65,6 +70,12 @@ impl DesiredHost {
     /// A short hash of what the API does not show back (user data, SSH key, VPC, flags, user tags), so a
     /// stateless plan can still see them change. Carried as the `stagecraft:spec:<hash>` tag.
     pub fn spec_hash(&self) -> String {
+        self.spec_hash_with(&self.user_tags)
+    }
+
+    /// The spec hash as it would be with these user tags (sorted) instead of the configured ones: how the
+    /// plan recognises a droplet whose only difference is its tags.
+    pub fn spec_hash_with(&self, user_tags: &[String]) -> String {
         let canonical = serde_json::json!({
             "user_data": self.user_data,
             "ssh_key": self.ssh_key_name,
@@ -72,7 +83,7 @@ impl DesiredHost {
             "monitoring": self.monitoring,
             "ipv6": self.ipv6,
             "backups": self.backups,
-            "tags": self.user_tags,
+            "tags": user_tags,
         });
         let digest = Sha256::digest(canonical.to_string().as_bytes());
         digest.iter().take(5).map(|b| format!("{b:02x}")).collect()

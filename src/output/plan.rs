@@ -73,10 +73,22 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                     "      id={}\n",
                     entry.droplet_id.unwrap_or_default()
                 ));
+                let in_place = action == "update in place";
                 for change in &entry.changes {
+                    if change.field == "tags" {
+                        // `from` holds the tags to remove, `to` those to add.
+                        let edits: Vec<String> = (change.from.split_whitespace())
+                            .map(|t| format!("-{t}"))
+                            .chain(change.to.split_whitespace().map(|t| format!("+{t}")))
+                            .collect();
+                        let how = if in_place { "  (tagged in place)" } else { "" };
+                        out.push_str(&format!("      tags: {}{how}\n", edits.join(" ")));
+                        continue;
+                    }
                     let how = match change.field.as_str() {
-                        "size" if action == "update in place" => "  (power off, resize, power on)",
-                        "spec" => "  (user data, SSH key, VPC, flags or tags changed)",
+                        "size" if in_place => "  (power off, resize, power on)",
+                        "power" => "  (power on)",
+                        "spec" => "  (user data, SSH key, VPC or flags changed)",
                         _ => "  (forces replacement)",
                     };
                     out.push_str(&format!(

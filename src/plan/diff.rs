@@ -1,12 +1,14 @@
 //! The diff of desired hosts against live droplets. Pure: no I/O, sorted output, same input same plan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use super::model::{Change, Conflict, Cost, Entry, FORMAT_VERSION, Plan};
 use crate::config::DesiredHost;
-use crate::config::hosts::{REPLACES_TAG_PREFIX, ROLE_TAG_PREFIX, SPEC_TAG_PREFIX};
+use crate::config::hosts::{
+    REPLACES_TAG_PREFIX, ROLE_TAG_PREFIX, SPEC_TAG_PREFIX, is_stagecraft_tag,
+};
 use crate::provider::Droplet;
 
 /// Everything a plan is computed from.
@@ -185,23 +187,13 @@ fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) 
     if !image_matches(droplet, &host.image) {
         replace.push(change("image", image_label(droplet), &host.image));
     }
-    let live_spec = droplet
-        .tags
-        .iter()
-        .find_map(|t| t.strip_prefix(SPEC_TAG_PREFIX))
-        .unwrap_or("");
-    let wanted_spec = host.spec_hash();
-    if live_spec != wanted_spec {
-        // user data, SSH key, VPC, flags or tags changed: the API cannot show or change these in place.
-        replace.push(change(
-            "spec",
-            if live_spec.is_empty() {
-                "(none)".into()
-            } else {
-                live_spec.to_string()
-            },
-            &wanted_spec,
-        ));
+    match tag_change(host, droplet) {
+        TagState::Same => {}
+        TagState::Retag(change) => update.push(change),
+        TagState::SpecChanged(live) => {
+            // user data, SSH key, VPC or flags changed: the API cannot show or change these in place.
+            replace.push(change("spec", live, &host.spec_hash()));
+        }
     }
     if droplet.size_slug != host.size {
         update.push(change("size", droplet.size_slug.clone(), &host.size));
@@ -210,6 +202,92 @@ fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) 
         update.push(change("power", "off".into(), "on"));
     }
     (replace, update)
+}
+
+/// Live user tags beyond this many are not searched for the ones stagecraft set (2^n hashes).
+const MAX_TAG_SEARCH: usize = 12;
+
+enum TagState {
+    Same,
+    /// Tags to remove (`from`) and to add (`to`), as space-separated lists: a change made in place.
+    Retag(Change),
+    /// The settings behind the spec tag changed; the droplet's spec tag (or `(none)`).
+    SpecChanged(String),
+}
+
+/// How the droplet's tags stand against the host's. The spec tag hashes the settings the API cannot change
+/// in place, user tags included. When re-hashing with some subset of the droplet's own user tags gives the
+/// droplet's spec tag, only tags differ and tagging fixes it in place; that subset is also exactly what
+/// stagecraft set, so tags added by hand (by a person, or another tool) are never removed.
+fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
+    let live_specs: Vec<&str> = droplet
+        .tags
+        .iter()
+        .filter_map(|t| t.strip_prefix(SPEC_TAG_PREFIX))
+        .collect();
+    let wanted = host.spec_hash();
+    let ours: Vec<String> = if live_specs.contains(&wanted.as_str()) {
+        host.user_tags.clone()
+    } else {
+        let mut live_user: Vec<String> = droplet
+            .tags
+            .iter()
+            .filter(|t| !is_stagecraft_tag(t))
+            .cloned()
+            .collect();
+        live_user.sort();
+        live_user.dedup();
+        let found = (live_user.len() <= MAX_TAG_SEARCH)
+            .then(|| {
+                (0u32..1 << live_user.len()).find_map(|mask| {
+                    let subset: Vec<String> = live_user
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1 << i) != 0)
+                        .map(|(_, t)| t.clone())
+                        .collect();
+                    live_specs
+                        .contains(&host.spec_hash_with(&subset).as_str())
+                        .then_some(subset)
+                })
+            })
+            .flatten();
+        match found {
+            Some(subset) => subset,
+            None => {
+                return TagState::SpecChanged(
+                    live_specs.first().map_or("(none)", |s| s).to_string(),
+                );
+            }
+        }
+    };
+    let wanted_tags = host.tags();
+    let to_add: BTreeSet<&String> = wanted_tags
+        .iter()
+        .filter(|t| !droplet.tags.contains(t))
+        .collect();
+    let to_remove: BTreeSet<&String> = droplet
+        .tags
+        .iter()
+        .filter(|t| !wanted_tags.contains(t))
+        .filter(|t| {
+            ours.contains(t) || t.starts_with(SPEC_TAG_PREFIX) || t.starts_with(ROLE_TAG_PREFIX)
+        })
+        .collect();
+    if to_add.is_empty() && to_remove.is_empty() {
+        return TagState::Same;
+    }
+    let join = |tags: BTreeSet<&String>| {
+        tags.into_iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    TagState::Retag(Change {
+        field: "tags".into(),
+        from: join(to_remove),
+        to: join(to_add),
+    })
 }
 
 fn image_matches(droplet: &Droplet, wanted: &str) -> bool {
@@ -286,4 +364,122 @@ fn short_hash(text: &str) -> String {
         .take(8)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(tags: &[&str]) -> DesiredHost {
+        let mut host = DesiredHost::example("app-1");
+        host.user_tags = tags.iter().map(|t| t.to_string()).collect();
+        host
+    }
+
+    /// A droplet as stagecraft would have created it for `created_for`, plus `extra` tags added by hand.
+    fn droplet(created_for: &DesiredHost, extra: &[&str]) -> Droplet {
+        let mut tags = created_for.tags();
+        tags.extend(extra.iter().map(|t| t.to_string()));
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "name": created_for.droplet_name, "status": "active", "size_slug": created_for.size,
+            "region": {"slug": created_for.region}, "image": {"slug": created_for.image}, "tags": tags,
+        }))
+        .unwrap()
+    }
+
+    /// `(removed, added)` of a retag, `Err(spec)` of a replacement, `Ok(None)` when nothing changes.
+    fn outcome(host: &DesiredHost, droplet: &Droplet) -> Result<Option<(String, String)>, String> {
+        match tag_change(host, droplet) {
+            TagState::Same => Ok(None),
+            TagState::Retag(c) => Ok(Some((c.from, c.to))),
+            TagState::SpecChanged(live) => Err(live),
+        }
+    }
+
+    fn strip_spec(list: &str) -> String {
+        list.split_whitespace()
+            .filter(|t| !t.starts_with(SPEC_TAG_PREFIX))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn tag_edits_are_made_in_place_and_never_touch_tags_added_by_hand() {
+        // (created with, hand-added, now configured, expected removals, expected additions), spec tags aside.
+        type Case<'a> = (
+            &'a [&'a str],
+            &'a [&'a str],
+            &'a [&'a str],
+            &'a str,
+            &'a str,
+        );
+        let cases: &[Case] = &[
+            (&["a"], &[], &["a"], "", ""),
+            (&["a"], &[], &["a", "b"], "", "b"),
+            (&["a", "b"], &[], &["b"], "a", ""),
+            (&["a"], &[], &["c"], "a", "c"),
+            (&[], &[], &["a"], "", "a"),
+            (&["a"], &[], &[], "a", ""),
+            // A tag added by hand stays, whatever the config does.
+            (&["a"], &["fw-web"], &["b"], "a", "b"),
+            (&["a"], &["fw-web"], &["a"], "", ""),
+            // Configured later, already there by hand: nothing to add, and it is ours from now on.
+            (&["a"], &["b"], &["a", "b"], "", ""),
+        ];
+        for (created, by_hand, now, removed, added) in cases {
+            let live = droplet(&host(created), by_hand);
+            let got = outcome(&host(now), &live).expect("no replacement");
+            let got = got.map(|(from, to)| (strip_spec(&from), strip_spec(&to)));
+            let want = (created != now).then(|| (removed.to_string(), added.to_string()));
+            assert_eq!(
+                got, want,
+                "created {created:?}, by hand {by_hand:?}, now {now:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_spec_tag_moves_with_the_tags() {
+        let live = droplet(&host(&["a"]), &[]);
+        let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
+        assert!(from.contains(&format!("{SPEC_TAG_PREFIX}{}", host(&["a"]).spec_hash())));
+        assert!(to.contains(&format!("{SPEC_TAG_PREFIX}{}", host(&["b"]).spec_hash())));
+    }
+
+    #[test]
+    fn other_spec_changes_still_replace() {
+        let live = droplet(&host(&["a"]), &[]);
+        let mut changed = host(&["b"]);
+        changed.user_data = Some("#cloud-config\n".into());
+        assert_eq!(
+            outcome(&changed, &live),
+            Err(host(&["a"]).spec_hash()),
+            "user data and tags changed together"
+        );
+        let mut untagged = live.clone();
+        untagged.tags.retain(|t| !t.starts_with(SPEC_TAG_PREFIX));
+        assert_eq!(outcome(&host(&["a"]), &untagged), Err("(none)".into()));
+    }
+
+    #[test]
+    fn a_role_change_and_a_left_over_spec_tag_are_fixed_by_tagging() {
+        let live = droplet(&host(&[]), &[]);
+        let mut web = host(&[]);
+        web.role = "web".into();
+        assert_eq!(
+            outcome(&web, &live),
+            Ok(Some((
+                "stagecraft:role:app".to_string(),
+                "stagecraft:role:web".to_string()
+            )))
+        );
+        // An apply stopped between adding the new spec tag and removing the old one.
+        let mut twice = droplet(&host(&["b"]), &[]);
+        let old = format!("{SPEC_TAG_PREFIX}{}", host(&["a"]).spec_hash());
+        twice.tags.push(old.clone());
+        assert_eq!(
+            outcome(&host(&["b"]), &twice),
+            Ok(Some((old, String::new())))
+        );
+    }
 }

@@ -139,6 +139,32 @@ impl Client {
         }
     }
 
+    /// Adds `tag` to the droplets (creating the tag first), or takes it off them. Both are idempotent on the
+    /// API side, so they are retried like reads.
+    pub fn tag_droplets(&self, tag: &str, ids: &[u64], add: bool) -> Result<(), ProviderError> {
+        if add {
+            self.send(
+                "POST",
+                "/v2/tags",
+                Some(&serde_json::json!({ "name": tag })),
+                RetryMode::Idempotent,
+            )?;
+        }
+        let resources: Vec<Value> = ids
+            .iter()
+            .map(
+                |id| serde_json::json!({"resource_id": id.to_string(), "resource_type": "droplet"}),
+            )
+            .collect();
+        self.send(
+            if add { "POST" } else { "DELETE" },
+            &format!("/v2/tags/{}/resources", encode(tag)),
+            Some(&serde_json::json!({ "resources": resources })),
+            RetryMode::Idempotent,
+        )?;
+        Ok(())
+    }
+
     /// Every item of a paginated collection, as typed values.
     pub fn list_all<T: DeserializeOwned>(
         &self,
@@ -276,11 +302,18 @@ impl Client {
         let auth = format!("Bearer {}", self.token.0);
         let response = match (method, body) {
             ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
-            ("DELETE", _) => self
+            ("DELETE", None) => self
                 .agent
                 .delete(&url)
                 .header("Authorization", &auth)
                 .call(),
+            ("DELETE", Some(body)) => self
+                .agent
+                .delete(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .force_send_body()
+                .send(&serde_json::to_vec(body).unwrap_or_default()[..]),
             (_, body) => {
                 let bytes = serde_json::to_vec(body.unwrap_or(&Value::Null)).unwrap_or_default();
                 self.agent

@@ -42,6 +42,7 @@ const ROUTES: &[&str] = &[
     "/v2/load_balancers",
     "/v2/tags",
     "/v2/tags/{id}",
+    "/v2/tags/{id}/resources",
 ];
 
 /// The route template of a path (ids replaced by `{id}`) and the path parameters; unknown paths
@@ -332,8 +333,53 @@ pub fn handle(
                 Err(ApiError::not_found())
             }
         }
+        ("POST" | "DELETE", "/v2/tags/{id}/resources") => {
+            if !state.data.tags.contains(p(0)) {
+                return Err(ApiError::not_found());
+            }
+            let body = json_body(req)?;
+            let ids = tagged_droplet_ids(state, &body)?;
+            state.retag_droplets(p(0), &ids, method == "POST");
+            Ok(no_content())
+        }
         _ => Err(ApiError::not_found()),
     }
+}
+
+/// The droplet ids of a `{"resources": [{"resource_id": "42", "resource_type": "droplet"}]}` body. The spec
+/// makes `resource_id` a string even for droplets; only droplets are stored here, so other types are refused.
+fn tagged_droplet_ids(state: &State, body: &Value) -> Result<Vec<u64>, ApiError> {
+    let Some(resources) = body.get("resources").and_then(Value::as_array) else {
+        return Err(ApiError::unprocessable(
+            "resources is required and must be an array",
+        ));
+    };
+    if resources.is_empty() {
+        return Err(ApiError::unprocessable("resources must not be empty"));
+    }
+    let mut ids = Vec::new();
+    for r in resources {
+        let kind = r.get("resource_type").and_then(Value::as_str).unwrap_or("");
+        if kind != "droplet" {
+            return Err(ApiError::unprocessable(format!(
+                "resource_type `{kind}` is not supported by the sandbox; only droplet is"
+            )));
+        }
+        let Some(id) = r
+            .get("resource_id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok())
+        else {
+            return Err(ApiError::unprocessable(
+                "resource_id must be the droplet id as a string",
+            ));
+        };
+        if !state.data.droplets.contains_key(&id) {
+            return Err(ApiError::not_found());
+        }
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 fn no_content() -> Response {

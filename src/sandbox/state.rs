@@ -333,6 +333,23 @@ impl State {
         true
     }
 
+    /// Adds `tag` to (or removes it from) each droplet of `ids` that exists.
+    pub fn retag_droplets(&mut self, tag: &str, ids: &[u64], add: bool) {
+        for &id in ids {
+            self.unindex_droplet(id);
+            if let Some(d) = self.data.droplets.get_mut(&id) {
+                let has = d.tags.iter().any(|t| t == tag);
+                if add && !has {
+                    d.tags.push(tag.to_string());
+                } else if !add {
+                    d.tags.retain(|t| t != tag);
+                }
+                d.rendered = None;
+            }
+            self.index_droplet(id);
+        }
+    }
+
     /// Deletes every droplet carrying `tag`; returns how many.
     pub fn delete_by_tag(&mut self, tag: &str) -> usize {
         let ids: Vec<u64> = self

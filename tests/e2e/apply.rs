@@ -63,6 +63,15 @@ fn apply_in_process(
     (report, clock, progress)
 }
 
+fn tags_of(droplet: &Value) -> Vec<&str> {
+    droplet["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect()
+}
+
 fn expected_names(n: usize) -> Vec<String> {
     let mut names: Vec<String> = (1..=n).map(|i| format!("staging-app-{i}")).collect();
     names.sort();
@@ -82,12 +91,7 @@ fn create_then_delete_round_trip_and_a_second_apply_sends_nothing() {
     );
     out.assert_no_canary();
     for d in sb.droplets() {
-        let tags: Vec<&str> = d["tags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let tags = tags_of(&d);
         assert!(
             tags.contains(&"stagecraft")
                 && tags.contains(&"stagecraft:env:staging")
@@ -296,6 +300,94 @@ fn resize_in_place_and_replace_converge() {
         vec!["staging-app-1", "staging-db-1"],
         "the old droplet was deleted"
     );
+    let plan = project.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+}
+
+#[test]
+fn tag_edits_are_made_in_place_and_tags_added_by_hand_survive() {
+    let sb = TestSandbox::start();
+    let tagged = |tags: &str| {
+        format!("          app-1: {{ tags: [{tags}] }}\n          app-2: {{ tags: [{tags}] }}\n")
+    };
+    let project = Project::new(&config_with_hosts(&sb.url, &tagged("team-a, keep")));
+    assert_eq!(project.run(&["apply", "--auto-approve"]).code, 0);
+    let ids = |sb: &TestSandbox| -> Vec<u64> {
+        sb.droplets()
+            .iter()
+            .map(|d| d["id"].as_u64().unwrap())
+            .collect()
+    };
+    let before = ids(&sb);
+    // Someone attaches a tag-based firewall to app-1 by hand.
+    let client = Client::new(ClientOptions::new(&sb.url, Token::new(CANARY))).unwrap();
+    let app_1 = sb
+        .droplets()
+        .iter()
+        .find(|d| d["name"] == "staging-app-1")
+        .map(|d| d["id"].as_u64().unwrap())
+        .unwrap();
+    client.tag_droplets("fw-web", &[app_1], true).unwrap();
+    assert_eq!(
+        project.run(&["plan", "--detailed-exitcode"]).code,
+        0,
+        "a tag added by hand is not drift"
+    );
+
+    project.write(
+        "stagecraft.yml",
+        &config_with_hosts(&sb.url, &tagged("team-b, keep")),
+    );
+    let plan = project.run(&["plan"]);
+    assert!(
+        plan.stdout.contains("~ staging-app-1  update in place")
+            && plan.stdout.contains("-team-a")
+            && plan.stdout.contains("+team-b")
+            && plan.stdout.contains("(tagged in place)")
+            && plan.stdout.contains("0 to replace"),
+        "{plan:?}"
+    );
+    assert!(!plan.stdout.contains("fw-web"), "{plan:?}");
+
+    sb.clear_requests();
+    let out = project.run(&["apply", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("ok      staging-app-1  retag"),
+        "{out:?}"
+    );
+    // One request per tag for both droplets: team-b and the new spec tag added, team-a and the old one removed.
+    assert_eq!(sb.count("POST /v2/tags/{id}/resources"), 2);
+    assert_eq!(sb.count("DELETE /v2/tags/{id}/resources"), 2);
+    assert_eq!(
+        sb.count("POST /v2/droplets")
+            + sb.count("DELETE /v2/droplets/{id}")
+            + sb.count("POST /v2/droplets/{id}/actions"),
+        0,
+        "no droplet was created, deleted or powered off for a tag"
+    );
+    assert_eq!(ids(&sb), before);
+    for droplet in sb.droplets() {
+        let tags = tags_of(&droplet);
+        assert!(
+            tags.contains(&"team-b") && tags.contains(&"keep"),
+            "{tags:?}"
+        );
+        assert!(!tags.contains(&"team-a"), "{tags:?}");
+        assert_eq!(
+            tags.iter()
+                .filter(|t| t.starts_with("stagecraft:spec:"))
+                .count(),
+            1,
+            "{tags:?}"
+        );
+        if droplet["id"] == app_1 {
+            assert!(
+                tags.contains(&"fw-web"),
+                "the hand-added tag stays: {tags:?}"
+            );
+        }
+    }
     let plan = project.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{plan:?}");
 }

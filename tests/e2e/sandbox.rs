@@ -73,8 +73,17 @@ impl Sb {
     ) -> Result<Reply, ureq::Error> {
         let url = format!("{}{path}", self.base);
         let bearer = format!("Bearer {}", self.token);
-        let resp = match method {
-            "GET" | "DELETE" | "HEAD" => {
+        let resp = match (method, body) {
+            ("DELETE", Some(body)) => {
+                let mut rb = self.agent.delete(&url);
+                if auth {
+                    rb = rb.header("Authorization", &bearer);
+                }
+                rb.header("Content-Type", "application/json")
+                    .force_send_body()
+                    .send(body)
+            }
+            ("GET" | "DELETE" | "HEAD", _) => {
                 let mut rb = match method {
                     "GET" => self.agent.get(&url),
                     "HEAD" => self.agent.head(&url),
@@ -467,6 +476,52 @@ fn delete_then_404_and_delete_by_tag() {
     let r = sb.call("DELETE", "/v2/droplets?tag_name=stagecraft:env:test", None);
     assert_eq!(r.status, 204);
     assert_eq!(sb.get("/v2/droplets").json["meta"]["total"], 0);
+    sb.shutdown();
+}
+
+#[test]
+fn tags_are_assigned_and_unassigned_by_name() {
+    let sb = Sb::start(opts());
+    let id = sb.post("/v2/droplets", create_body("tagged-1")).json["droplet"]["id"].clone();
+    let resources =
+        json!({"resources": [{"resource_id": id.to_string(), "resource_type": "droplet"}]});
+    assert_error(
+        &sb.post("/v2/tags/fw-web/resources", resources.clone()),
+        404,
+        "not_found",
+    );
+    assert_eq!(sb.post("/v2/tags", json!({"name": "fw-web"})).status, 201);
+    let r = sb.post("/v2/tags/fw-web/resources", resources.clone());
+    assert_eq!(r.status, 204, "{}", r.raw);
+    let tags = |sb: &Sb| sb.get(&format!("/v2/droplets/{id}")).json["droplet"]["tags"].clone();
+    assert!(tags(&sb).as_array().unwrap().contains(&json!("fw-web")));
+    assert_eq!(
+        sb.get("/v2/droplets?tag_name=fw-web").json["meta"]["total"],
+        1
+    );
+    assert_eq!(
+        sb.get("/v2/tags/fw-web").json["tag"]["resources"]["droplets"]["count"],
+        1
+    );
+    for bad in [
+        json!({}),
+        json!({"resources": []}),
+        json!({"resources": [{"resource_id": id, "resource_type": "droplet"}]}),
+        json!({"resources": [{"resource_id": "1", "resource_type": "volume"}]}),
+    ] {
+        assert_error(
+            &sb.post("/v2/tags/fw-web/resources", bad),
+            422,
+            "unprocessable_entity",
+        );
+    }
+    let r = sb.call("DELETE", "/v2/tags/fw-web/resources", Some(resources));
+    assert_eq!(r.status, 204, "{}", r.raw);
+    assert!(!tags(&sb).as_array().unwrap().contains(&json!("fw-web")));
+    assert_eq!(
+        sb.get("/v2/droplets?tag_name=fw-web").json["meta"]["total"],
+        0
+    );
     sb.shutdown();
 }
 
