@@ -143,12 +143,21 @@ impl Client {
     /// API side, so they are retried like reads.
     pub fn tag_droplets(&self, tag: &str, ids: &[u64], add: bool) -> Result<(), ProviderError> {
         if add {
-            self.send(
+            // The spec does not say what creating an existing tag answers: a refusal other than auth or rate
+            // limiting is taken as "it exists", and the assignment below says 404 if it does not.
+            match self.send(
                 "POST",
                 "/v2/tags",
                 Some(&serde_json::json!({ "name": tag })),
                 RetryMode::Idempotent,
-            )?;
+            ) {
+                Ok(_)
+                | Err(ProviderError::Api {
+                    status: 400 | 409 | 422,
+                    ..
+                }) => {}
+                Err(e) => return Err(e),
+            }
         }
         let resources: Vec<Value> = ids
             .iter()

@@ -190,6 +190,50 @@ fn a_422_is_not_retried_and_its_envelope_reaches_the_user() {
 }
 
 #[test]
+fn tagging_survives_an_existing_tag_and_retries_like_a_read() {
+    let mut server = Server::new();
+    let create = server
+        .mock("POST", "/v2/tags")
+        .match_body(Matcher::Json(json!({"name": "team-b"})))
+        .with_status(422)
+        .with_body(example("error_unprocessable_entity.json").to_string())
+        .expect(1)
+        .create();
+    let flaky = server
+        .mock("POST", "/v2/tags/team-b/resources")
+        .with_status(503)
+        .expect(1)
+        .create();
+    let assign = server
+        .mock("POST", "/v2/tags/team-b/resources")
+        .match_body(Matcher::Json(json!({"resources": [
+            {"resource_id": "7", "resource_type": "droplet"},
+            {"resource_id": "8", "resource_type": "droplet"},
+        ]})))
+        .with_status(204)
+        .expect(1)
+        .create();
+    let unassign = server
+        .mock("DELETE", "/v2/tags/stagecraft:spec:ab/resources")
+        .match_body(Matcher::Json(json!({"resources": [
+            {"resource_id": "7", "resource_type": "droplet"},
+        ]})))
+        .with_status(204)
+        .expect(1)
+        .create();
+    let clock = FakeClock::new();
+    let client = client(&server, &clock);
+    client.tag_droplets("team-b", &[7, 8], true).unwrap();
+    client
+        .tag_droplets("stagecraft:spec:ab", &[7], false)
+        .unwrap();
+    for mock in [create, flaky, assign, unassign] {
+        mock.assert();
+    }
+    assert_eq!(clock.sleeps(), secs(&[2]), "the 503 was retried once");
+}
+
+#[test]
 fn a_create_is_never_retried_on_an_ambiguous_failure() {
     let mut server = Server::new();
     let mock = server
