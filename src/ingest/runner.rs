@@ -54,6 +54,7 @@ pub fn run(
     let started = clock.instant();
     let started_at = rfc3339(clock.now());
     let names: Vec<&str> = options.resources.iter().map(|r| r.name()).collect();
+    let closed_abandoned_runs = db.close_abandoned_runs(&started_at)?;
     let run_id = db.start_run(&NewRun {
         started_at: &started_at,
         resources: &names.join(","),
@@ -73,6 +74,7 @@ pub fn run(
         resources_failed: 0,
         last_error: None,
         resources: Vec::new(),
+        closed_abandoned_runs,
     };
     for &resource in &options.resources {
         match ingest_resource(db.as_mut(), client, clock, run_id, resource) {

@@ -89,6 +89,9 @@ pub struct RunSummary {
     pub resources_failed: u64,
     pub last_error: Option<String>,
     pub resources: Vec<ResourceOutcome>,
+    /// Earlier runs found abandoned (`running`, their ingest gone) and closed as `error` by this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub closed_abandoned_runs: Vec<i64>,
 }
 
 impl RunSummary {
@@ -108,6 +111,18 @@ impl RunSummary {
             if let Some(error) = &r.error {
                 text.push_str(&format!("  {error}\n"));
             }
+        }
+        if !self.closed_abandoned_runs.is_empty() {
+            let ids: Vec<String> = self
+                .closed_abandoned_runs
+                .iter()
+                .map(i64::to_string)
+                .collect();
+            text.push_str(&format!(
+                "closed earlier run{} {} as error: left running by an ingest that stopped before finishing\n",
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            ));
         }
         text.push_str(&format!(
             "ingest run {}: {} ({} rows, {} deleted, {} of {} resource types failed) into {} in {:.2}s\n",

@@ -1,9 +1,13 @@
 //! `stagecraft ingest` end to end: the real binary against the in-process sandbox, into a real PostgreSQL
 //! (one fresh database per test; see support/postgres.rs) and into SQLite.
 
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use stagecraft::ingest::Dsn;
+use stagecraft::ingest::store::{self, NewRun, WriteMode};
 use stagecraft::sandbox::{Sandbox, SandboxOptions};
 
 use crate::support::postgres::test_db;
@@ -321,6 +325,10 @@ fn postgres_concurrent_ingests_both_succeed_on_a_fresh_database() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("closed earlier run"),
+            "a live run was taken for abandoned"
+        );
     }
     assert_eq!(
         db.count("SELECT count(*) FROM ops.do_ingest_runs WHERE status = 'success'"),
@@ -336,6 +344,115 @@ fn postgres_concurrent_ingests_both_succeed_on_a_fresh_database() {
         db.count("SELECT count(*) FROM ops.do_firewalls WHERE deleted_at IS NOT NULL"),
         0
     );
+}
+
+/// The "ingest running" lock through the store API: a live run is left alone by another ingest; once its
+/// ingest is gone (its connection or lock file closed, as when the process dies) the next one closes it.
+/// Returns the abandoned run's id.
+fn a_run_is_closed_only_once_its_ingest_is_gone(dsn: &Dsn) -> i64 {
+    let open = || store::open(dsn, WriteMode::Batched).unwrap();
+    let now = "2026-11-22T00:00:00Z";
+    let mut live = open();
+    assert!(live.close_abandoned_runs(now).unwrap().is_empty());
+    let run = live
+        .start_run(&NewRun {
+            started_at: now,
+            resources: "droplets",
+            api_base_url: "http://127.0.0.1:1",
+        })
+        .unwrap();
+    let mut other = open();
+    assert!(
+        other.close_abandoned_runs(now).unwrap().is_empty(),
+        "a run whose ingest is alive is never closed"
+    );
+    drop(other);
+    drop(live);
+    assert_eq!(open().close_abandoned_runs(now).unwrap(), vec![run]);
+    assert!(
+        open().close_abandoned_runs(now).unwrap().is_empty(),
+        "closed once"
+    );
+    run
+}
+
+#[test]
+fn sqlite_abandoned_runs_are_closed_only_once_their_ingest_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inv.sqlite3");
+    let run = a_run_is_closed_only_once_its_ingest_is_gone(&Dsn::Sqlite { path: path.clone() });
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (status, error): (String, String) = conn
+        .query_row(
+            "SELECT status, last_error FROM do_ingest_runs WHERE id = ?1",
+            [run],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "error");
+    assert!(error.starts_with("interrupted"), "{error}");
+}
+
+#[test]
+fn postgres_abandoned_runs_are_closed_only_once_their_ingest_is_gone() {
+    let Some(db) = test_db("postgres_abandoned") else {
+        return;
+    };
+    let run = a_run_is_closed_only_once_its_ingest_is_gone(&Dsn::Postgres {
+        url: db.url.clone(),
+    });
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM ops.do_ingest_runs WHERE id = {run} AND status = 'error'
+                 AND finished_at IS NOT NULL AND last_error LIKE 'interrupted%'"
+        )),
+        1
+    );
+}
+
+/// The real binary, killed mid-run (while it waits out a 503 on its second listing): the next ingest
+/// closes the dead run as `error` and says so.
+#[test]
+fn sqlite_a_killed_ingest_is_closed_by_the_next() {
+    let world = World::new();
+    world.seed(json!({"droplets": 3}));
+    world.fault(json!({"method": "GET", "path": "/v2/databases", "kind": "status", "status": 503, "times": 1}));
+    let mut child = world
+        .project
+        .command(&["ingest", "-v"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // The droplets outcome comes after the run's `running` row was committed.
+    let seen = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.contains("droplets: success"));
+    assert!(seen.is_some(), "the first ingest never finished droplets");
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed, not finished: {status:?}");
+
+    let out = world.ingest(&[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("closed earlier run 1 as error: left running by an ingest that stopped"),
+        "{}",
+        out.stdout
+    );
+    let conn =
+        rusqlite::Connection::open(world.project.data_dir().join("inventory.sqlite3")).unwrap();
+    let statuses: Vec<String> = conn
+        .prepare("SELECT status FROM do_ingest_runs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(statuses, ["error", "success"]);
 }
 
 #[test]
@@ -359,6 +476,10 @@ fn sqlite_concurrent_ingests_both_succeed() {
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("closed earlier run"),
+            "a live run was taken for abandoned"
         );
     }
     let conn =

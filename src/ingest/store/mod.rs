@@ -12,6 +12,12 @@ use super::summary::{ResourceOutcome, RunSummary};
 /// What the run protocol needs from a database. Transactions are explicit (`begin_resource` …
 /// `commit`/`rollback`) so a failed resource type leaves no trace but its `ops.run_events` row.
 pub trait Store {
+    /// Closes as `error` the runs left `running` by ingests that stopped without finishing (killed, crashed,
+    /// cut off), and returns their ids. Every ingest holds a shared "ingest running" lock until it ends,
+    /// which the database or the OS drops when its process dies; only when the exclusive lock can be had,
+    /// so that no ingest is running anywhere, are `running` rows known to be abandoned. Then this ingest
+    /// takes its own shared lock.
+    fn close_abandoned_runs(&mut self, now: &str) -> Result<Vec<i64>, IngestError>;
     /// Inserts the `running` row of a new run (committed at once, so it is visible while the run works).
     fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64, IngestError>;
     /// Opens the transaction for one resource type and waits for its lock, so concurrent ingests of the
@@ -70,6 +76,9 @@ pub trait Store {
     /// Moves an action row to `success` or `error`.
     fn action_finish(&mut self, row: i64, done: &ActionDone<'_>) -> Result<(), IngestError>;
 }
+
+/// `last_error` of a run closed by [`Store::close_abandoned_runs`].
+pub const ABANDONED: &str = "interrupted: the ingest stopped before finishing (killed, crashed or cut off from the database); closed by a later ingest";
 
 /// The columns of a new `ops.do_ingest_runs` row.
 #[derive(Debug, Clone)]

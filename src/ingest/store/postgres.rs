@@ -6,7 +6,7 @@ use std::time::Duration;
 use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
-use super::{ActionDone, NewRun, Store, WriteMode, pg_tls, upsert_sql};
+use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, pg_tls, upsert_sql};
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
 use crate::ingest::migrations::{self, MIGRATIONS};
@@ -16,6 +16,8 @@ use crate::ingest::summary::{ResourceOutcome, RunSummary};
 /// First key of every advisory lock stagecraft takes ("STGC"), so they cannot collide with the
 /// application's own locks by accident. The second key: 0 = migrations, 1.. = one per resource type.
 const LOCK_NAMESPACE: i32 = 0x5354_4743;
+/// Second key of the "an ingest is running" lock (shared while running, exclusive to close abandoned runs).
+const RUNS_LOCK: i32 = -1;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PgStore {
@@ -256,6 +258,45 @@ pub(crate) fn check_applied(
 }
 
 impl Store for PgStore {
+    fn close_abandoned_runs(&mut self, now: &str) -> Result<Vec<i64>, IngestError> {
+        let alone: bool = self
+            .client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, $2)",
+                &[&LOCK_NAMESPACE, &RUNS_LOCK],
+            )
+            .map_err(|e| self.db_error("checking for other ingests", &e))?
+            .get(0);
+        let mut closed = Vec::new();
+        if alone {
+            let result = self.client.query(
+                "UPDATE ops.do_ingest_runs SET status = 'error', finished_at = $1::text::timestamptz,
+                     last_error = $2
+                 WHERE status = 'running' RETURNING id",
+                &[&now, &ABANDONED],
+            );
+            let unlock = self.client.execute(
+                "SELECT pg_advisory_unlock($1, $2)",
+                &[&LOCK_NAMESPACE, &RUNS_LOCK],
+            );
+            closed = result
+                .map_err(|e| self.db_error("closing abandoned runs", &e))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            unlock.map_err(|e| self.db_error("checking for other ingests", &e))?;
+            closed.sort_unstable();
+        }
+        // Held until this connection ends, however the process ends.
+        self.client
+            .execute(
+                "SELECT pg_advisory_lock_shared($1, $2)",
+                &[&LOCK_NAMESPACE, &RUNS_LOCK],
+            )
+            .map_err(|e| self.db_error("announcing this ingest", &e))?;
+        Ok(closed)
+    }
+
     fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64, IngestError> {
         let row = self
             .client

@@ -7,7 +7,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, params};
 
 use super::postgres::check_applied;
-use super::{ActionDone, NewRun, Store, WriteMode, upsert_sql};
+use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, upsert_sql};
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
 use crate::ingest::migrations::{self, MIGRATIONS};
@@ -22,6 +22,11 @@ pub struct SqliteStore {
     conn: Connection,
     dsn: Dsn,
     mode: WriteMode,
+    /// `<database>-ingest.lock`: the "an ingest is running" lock, an OS file lock the kernel drops when the
+    /// process dies. SQLite has no lock that outlives a statement, so a sidecar file it is.
+    run_lock_path: std::path::PathBuf,
+    /// Held (shared) from `close_abandoned_runs` until the store is dropped.
+    run_lock: Option<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -39,10 +44,14 @@ impl SqliteStore {
         use_wal(&conn).map_err(open_error)?;
         conn.execute_batch("PRAGMA ops.synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(open_error)?;
+        let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
+        lock_name.push("-ingest.lock");
         let mut store = SqliteStore {
             conn,
             dsn: dsn.clone(),
             mode,
+            run_lock_path: path.with_file_name(lock_name),
+            run_lock: None,
         };
         store.migrate()?;
         Ok(store)
@@ -147,6 +156,38 @@ fn bind(value: &SqlValue) -> &dyn ToSql {
 }
 
 impl Store for SqliteStore {
+    fn close_abandoned_runs(&mut self, now: &str) -> Result<Vec<i64>, IngestError> {
+        let lock_error = |e: std::io::Error| IngestError::OpenSqlite {
+            path: self.run_lock_path.display().to_string(),
+            message: format!("cannot lock it: {e}"),
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.run_lock_path)
+            .map_err(lock_error)?;
+        let mut closed = Vec::new();
+        if file.try_lock().is_ok() {
+            let result: rusqlite::Result<Vec<i64>> = self
+                .conn
+                .prepare(
+                    "UPDATE ops.do_ingest_runs SET status = 'error', finished_at = ?1, last_error = ?2
+                     WHERE status = 'running' RETURNING id",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map(params![now, ABANDONED], |r| r.get(0))?
+                        .collect()
+                });
+            let _ = file.unlock();
+            closed = result.map_err(|e| self.db_error("closing abandoned runs", &e))?;
+            closed.sort_unstable();
+        }
+        file.lock_shared().map_err(lock_error)?;
+        self.run_lock = Some(file);
+        Ok(closed)
+    }
+
     fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64, IngestError> {
         self.conn
             .query_row(
