@@ -47,7 +47,7 @@ fn drift_and_leftovers_plan_as_update_replace_and_destroy() {
     assert_eq!(project.run(&["apply", "--auto-approve"]).code, 0);
     // A droplet stagecraft does not manage, which the plan must not mention.
     sb.seed(json!({"droplets": 5, "name_prefix": "someone-else-"}));
-    let after = "          app-1: { role: app, size: s-2vcpu-2gb }\n          app-2: { role: app }\n          app-3: { role: app }\n          db-1: { role: db, size: s-2vcpu-4gb, region: nyc3 }\n";
+    let after = "          app-1: { role: app, size: s-2vcpu-2gb }\n          app-2: { role: app, tags: [team-b] }\n          app-3: { role: app }\n          db-1: { role: db, size: s-2vcpu-4gb, region: nyc3 }\n";
     project.write("stagecraft.yml", &config_with_hosts(&sb.url, after));
     let out = project.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(out.code, 2, "{out:?}");
