@@ -24,6 +24,10 @@ pub enum SavedPlanError {
         saved: String,
         now: String,
     },
+    #[error(
+        "the saved plan {path} no longer matches what applying now would do (a droplet's state moved since, e.g. it was powered off); run `stagecraft plan --out {path}` again and review it"
+    )]
+    Changed { path: String },
 }
 
 pub fn load(path: &Path) -> Result<Plan, SavedPlanError> {
@@ -74,5 +78,67 @@ pub fn check_current(path: &Path, saved: &Plan, now: &Plan) -> Result<(), SavedP
             now: now.config_fingerprint.clone(),
         });
     }
+    // The fingerprints leave out what moves on its own (status, addresses); the approved actions must
+    // still be exactly what would be done.
+    let actions = |p: &Plan| {
+        (
+            p.to_create.clone(),
+            p.to_delete.clone(),
+            p.to_update.clone(),
+            p.to_replace.clone(),
+        )
+    };
+    if actions(saved) != actions(now) {
+        return Err(SavedPlanError::Changed { path: shown });
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::{Change, Cost, Entry};
+
+    fn plan(update: Vec<Change>) -> Plan {
+        Plan {
+            format_version: FORMAT_VERSION,
+            env: "staging".into(),
+            to_create: vec![],
+            to_delete: vec![],
+            to_update: vec![Entry {
+                name: "app-1".into(),
+                droplet_name: "staging-app-1".into(),
+                role: "app".into(),
+                size: "s-1vcpu-1gb".into(),
+                region: "nyc1".into(),
+                image: "ubuntu-22-04-x64".into(),
+                droplet_id: Some(7),
+                changes: update,
+            }],
+            to_replace: vec![],
+            unchanged: vec![],
+            cost: Cost::default(),
+            live_fingerprint: "l".into(),
+            config_fingerprint: "c".into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_must_still_do_exactly_what_was_approved() {
+        let tags = Change {
+            field: "tags".into(),
+            from: "a".into(),
+            to: "b".into(),
+        };
+        let power = Change {
+            field: "power".into(),
+            from: "off".into(),
+            to: "on".into(),
+        };
+        let path = Path::new("plan.json");
+        let saved = plan(vec![tags.clone()]);
+        assert!(check_current(path, &saved, &plan(vec![tags.clone()])).is_ok());
+        let err = check_current(path, &saved, &plan(vec![tags, power])).unwrap_err();
+        assert!(matches!(err, SavedPlanError::Changed { .. }), "{err}");
+    }
 }

@@ -88,7 +88,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                     let how = match change.field.as_str() {
                         "size" if in_place => "  (power off, resize, power on)",
                         "power" => "  (power on)",
-                        "spec" => "  (user data, SSH key, VPC or flags changed)",
+                        "spec" => "  (user data, SSH key, VPC, flags or tags changed)",
                         _ => "  (forces replacement)",
                     };
                     out.push_str(&format!(

@@ -191,7 +191,8 @@ fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) 
         TagState::Same => {}
         TagState::Retag(change) => update.push(change),
         TagState::SpecChanged(live) => {
-            // user data, SSH key, VPC or flags changed: the API cannot show or change these in place.
+            // User data, SSH key, VPC or flags changed (the API cannot show or change these in place), or
+            // the tags changed in a way no subset of the droplet's tags explains (see `tags_behind`).
             replace.push(change("spec", live, &host.spec_hash()));
         }
     }
@@ -226,41 +227,30 @@ fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
         .filter_map(|t| t.strip_prefix(SPEC_TAG_PREFIX))
         .collect();
     let wanted = host.spec_hash();
-    let ours: Vec<String> = if live_specs.contains(&wanted.as_str()) {
-        host.user_tags.clone()
-    } else {
-        let mut live_user: Vec<String> = droplet
-            .tags
-            .iter()
-            .filter(|t| !is_stagecraft_tag(t))
-            .cloned()
-            .collect();
-        live_user.sort();
-        live_user.dedup();
-        let found = (live_user.len() <= MAX_TAG_SEARCH)
-            .then(|| {
-                (0u32..1 << live_user.len()).find_map(|mask| {
-                    let subset: Vec<String> = live_user
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| mask & (1 << i) != 0)
-                        .map(|(_, t)| t.clone())
-                        .collect();
-                    live_specs
-                        .contains(&host.spec_hash_with(&subset).as_str())
-                        .then_some(subset)
-                })
-            })
-            .flatten();
-        match found {
-            Some(subset) => subset,
-            None => {
-                return TagState::SpecChanged(
-                    live_specs.first().map_or("(none)", |s| s).to_string(),
-                );
-            }
+    let mut live_user: Vec<String> = droplet
+        .tags
+        .iter()
+        .filter(|t| !is_stagecraft_tag(t))
+        .cloned()
+        .collect();
+    live_user.sort();
+    live_user.dedup();
+    // Every spec tag on the droplet tells which user tags stagecraft set when it wrote that tag; more than
+    // one is left by an apply stopped mid-retag, and the old one's tags must still go.
+    let mut ours: BTreeSet<String> = BTreeSet::new();
+    let mut known = false;
+    for live_spec in &live_specs {
+        if *live_spec == wanted {
+            ours.extend(host.user_tags.iter().cloned());
+            known = true;
+        } else if let Some(subset) = tags_behind(host, live_spec, &live_user) {
+            ours.extend(subset);
+            known = true;
         }
-    };
+    }
+    if !known {
+        return TagState::SpecChanged(live_specs.first().map_or("(none)", |s| s).to_string());
+    }
     let wanted_tags = host.tags();
     let to_add: BTreeSet<&String> = wanted_tags
         .iter()
@@ -271,7 +261,7 @@ fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
         .iter()
         .filter(|t| !wanted_tags.contains(t))
         .filter(|t| {
-            ours.contains(t) || t.starts_with(SPEC_TAG_PREFIX) || t.starts_with(ROLE_TAG_PREFIX)
+            ours.contains(*t) || t.starts_with(SPEC_TAG_PREFIX) || t.starts_with(ROLE_TAG_PREFIX)
         })
         .collect();
     if to_add.is_empty() && to_remove.is_empty() {
@@ -287,6 +277,24 @@ fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
         field: "tags".into(),
         from: join(to_remove),
         to: join(to_add),
+    })
+}
+
+/// The subset of `live_user` that, with the host's other settings, hashes to `spec`: the user tags
+/// stagecraft set when it wrote that spec tag. `None` when the settings differ (or there are too many tags
+/// to search).
+fn tags_behind(host: &DesiredHost, spec: &str, live_user: &[String]) -> Option<Vec<String>> {
+    if live_user.len() > MAX_TAG_SEARCH {
+        return None;
+    }
+    (0u32..1 << live_user.len()).find_map(|mask| {
+        let subset: Vec<String> = live_user
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, t)| t.clone())
+            .collect();
+        (host.spec_hash_with(&subset) == spec).then_some(subset)
     })
 }
 
@@ -471,6 +479,18 @@ mod tests {
             Ok(Some((
                 "stagecraft:role:app".to_string(),
                 "stagecraft:role:web".to_string()
+            )))
+        );
+        // An apply stopped after its additions: the old user tag must still go, with the old spec tag.
+        let mut halfway = droplet(&host(&["a"]), &["b"]);
+        halfway
+            .tags
+            .push(format!("{SPEC_TAG_PREFIX}{}", host(&["b"]).spec_hash()));
+        assert_eq!(
+            outcome(&host(&["b"]), &halfway),
+            Ok(Some((
+                format!("a {SPEC_TAG_PREFIX}{}", host(&["a"]).spec_hash()),
+                String::new()
             )))
         );
         // An apply stopped between adding the new spec tag and removing the old one.

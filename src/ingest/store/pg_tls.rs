@@ -9,12 +9,13 @@
 //! |---|---|---|---|
 //! | disable | never | - | - |
 //! | prefer (default) | if the server offers it | no | no |
-//! | require | yes | only if `sslrootcert` is given (as libpq) | no |
+//! | require | yes | only if a CA is given or `~/.postgresql/root.crt` exists (as libpq) | no |
 //! | verify-ca | yes | yes | no |
 //! | verify-full | yes | yes | yes |
 //!
 //! `sslrootcert=PATH` names a PEM file of CA certificates; `sslrootcert=system` uses the Mozilla roots built
-//! into stagecraft. Without it, `verify-*` falls back to `~/.postgresql/root.crt`, as libpq does.
+//! into stagecraft and, as in libpq, requires (and defaults to) `verify-full`. Without it, `verify-*` and
+//! `require` use `~/.postgresql/root.crt` when it exists, as libpq does.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,12 +57,13 @@ pub struct TlsParams {
 }
 
 impl TlsParams {
-    /// Whether the server's certificate chain is checked against trusted CAs.
-    fn checks_chain(&self) -> bool {
+    /// Whether the server's certificate chain is checked against trusted CAs; `ca_found`: whether a CA is
+    /// named or libpq's default file exists.
+    fn checks_chain(&self, ca_found: bool) -> bool {
         match self.mode {
             SslMode::VerifyCa | SslMode::VerifyFull => true,
             // libpq: "if a root CA file exists, require behaves like verify-ca".
-            SslMode::Require => self.root_cert.is_some(),
+            SslMode::Require => ca_found,
             SslMode::Disable | SslMode::Prefer => false,
         }
     }
@@ -70,12 +72,16 @@ impl TlsParams {
 /// Takes `sslmode` and `sslrootcert` out of a `postgres://` URL: the URL the driver gets, and the TLS
 /// parameters. Client certificates (`sslcert`, `sslkey`) are refused rather than ignored.
 pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
-    let mut params = TlsParams {
-        mode: SslMode::Prefer,
-        root_cert: None,
-    };
+    let mut mode = None;
+    let mut root_cert = None;
     let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_string(), params));
+        return Ok((
+            url.to_string(),
+            TlsParams {
+                mode: SslMode::Prefer,
+                root_cert,
+            },
+        ));
     };
     let mut kept = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -83,7 +89,7 @@ pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
         let value = crate::ingest::dsn::percent_decode(value);
         match key {
             "sslmode" => {
-                params.mode = match value.as_str() {
+                mode = Some(match value.as_str() {
                     "disable" => SslMode::Disable,
                     "allow" | "prefer" => SslMode::Prefer,
                     "require" => SslMode::Require,
@@ -94,10 +100,10 @@ pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
                             "has sslmode={other}; use one of disable, prefer, require, verify-ca, verify-full"
                         ));
                     }
-                }
+                })
             }
             "sslrootcert" => {
-                params.root_cert = Some(match value.as_str() {
+                root_cert = Some(match value.as_str() {
                     "" => return Err("has an empty sslrootcert; give the path of the server's CA certificate (PEM) or sslrootcert=system".into()),
                     "system" => RootCert::System,
                     path => RootCert::File(PathBuf::from(path)),
@@ -111,6 +117,19 @@ pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
             _ => kept.push(pair),
         }
     }
+    // As libpq: trusting every public CA is only safe with the host name checked too.
+    let mode = match (mode, &root_cert) {
+        (None, Some(RootCert::System)) => SslMode::VerifyFull,
+        (Some(m), Some(RootCert::System)) if m != SslMode::VerifyFull => {
+            return Err(
+                "has sslrootcert=system with a weaker sslmode; use sslmode=verify-full (the default with \
+                 sslrootcert=system), since any publicly trusted certificate would pass otherwise"
+                    .into(),
+            );
+        }
+        (m, _) => m.unwrap_or(SslMode::Prefer),
+    };
+    let params = TlsParams { mode, root_cert };
     let url = if kept.is_empty() {
         base.to_string()
     } else {
@@ -135,8 +154,12 @@ pub fn connector(params: &TlsParams, home: Option<&Path>) -> Result<MakeRustlsCo
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?;
-    let config = if params.checks_chain() {
-        let roots = Arc::new(load_roots(params, home)?);
+    let default_ca = home
+        .map(|h| h.join(".postgresql").join("root.crt"))
+        .filter(|path| path.is_file());
+    let ca = params.root_cert.clone().or(default_ca.map(RootCert::File));
+    let config = if params.checks_chain(ca.is_some()) {
+        let roots = Arc::new(load_roots(params.mode, ca.as_ref())?);
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
             .build()
             .map_err(|e| format!("cannot use the CA certificates: {e}"))?;
@@ -160,13 +183,8 @@ pub fn connector(params: &TlsParams, home: Option<&Path>) -> Result<MakeRustlsCo
     Ok(MakeRustlsConnect::new(config))
 }
 
-fn load_roots(params: &TlsParams, home: Option<&Path>) -> Result<RootCertStore, String> {
-    let mode = match params.mode {
-        SslMode::VerifyFull => "verify-full",
-        SslMode::VerifyCa => "verify-ca",
-        _ => "require",
-    };
-    let path = match &params.root_cert {
+fn load_roots(mode: SslMode, ca: Option<&RootCert>) -> Result<RootCertStore, String> {
+    let path = match ca {
         Some(RootCert::System) => {
             return Ok(RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -174,17 +192,16 @@ fn load_roots(params: &TlsParams, home: Option<&Path>) -> Result<RootCertStore, 
         }
         Some(RootCert::File(path)) => path.clone(),
         None => {
-            let default = home.map(|h| h.join(".postgresql").join("root.crt"));
-            match default {
-                Some(path) if path.is_file() => path,
-                _ => {
-                    return Err(format!(
-                        "has sslmode={mode} but no CA to check the server against; add sslrootcert=PATH \
-                         (the server's CA certificate, e.g. the one on a DigitalOcean database's Connection \
-                         details page), or sslrootcert=system for publicly trusted servers"
-                    ));
-                }
-            }
+            let mode = if mode == SslMode::VerifyFull {
+                "verify-full"
+            } else {
+                "verify-ca"
+            };
+            return Err(format!(
+                "has sslmode={mode} but no CA to check the server against; add sslrootcert=PATH \
+                 (the server's CA certificate, e.g. the one on a DigitalOcean database's Connection \
+                 details page), or sslrootcert=system for publicly trusted servers"
+            ));
         }
     };
     let mut roots = RootCertStore::empty();
@@ -344,10 +361,10 @@ mod tests {
                 Some(RootCert::File("/etc/ca file.crt".into())),
             ),
             (
-                "postgres://u@h/db?application_name=x&sslrootcert=system&sslmode=verify-ca",
+                "postgres://u@h/db?application_name=x&sslrootcert=/ca.pem&sslmode=verify-ca",
                 "postgres://u@h/db?application_name=x",
                 SslMode::VerifyCa,
-                Some(RootCert::System),
+                Some(RootCert::File("/ca.pem".into())),
             ),
             (
                 "postgres://u@h/db?sslmode=allow",
@@ -383,12 +400,36 @@ mod tests {
     }
 
     #[test]
-    fn require_checks_the_chain_only_with_a_root_cert_as_libpq_does() {
-        let params = |mode, root_cert| TlsParams { mode, root_cert };
-        assert!(!params(SslMode::Require, None).checks_chain());
-        assert!(params(SslMode::Require, Some(RootCert::System)).checks_chain());
-        assert!(params(SslMode::VerifyCa, None).checks_chain());
-        assert!(!params(SslMode::Prefer, Some(RootCert::System)).checks_chain());
+    fn require_checks_the_chain_only_with_a_ca_as_libpq_does() {
+        let params = |mode| TlsParams {
+            mode,
+            root_cert: None,
+        };
+        assert!(!params(SslMode::Require).checks_chain(false));
+        assert!(params(SslMode::Require).checks_chain(true));
+        assert!(params(SslMode::VerifyCa).checks_chain(false));
+        assert!(!params(SslMode::Prefer).checks_chain(true));
+        // libpq's default CA file makes require check the chain.
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".postgresql")).unwrap();
+        std::fs::write(home.path().join(".postgresql").join("root.crt"), "junk").unwrap();
+        let err = connector(&params(SslMode::Require), Some(home.path()))
+            .err()
+            .unwrap();
+        assert!(err.contains("holds no PEM certificate"), "{err}");
+    }
+
+    #[test]
+    fn the_system_roots_mean_verify_full() {
+        let (_, params) = split_url("postgres://u@h/db?sslrootcert=system").unwrap();
+        assert_eq!(params.mode, SslMode::VerifyFull);
+        for weaker in ["require", "verify-ca", "prefer", "disable"] {
+            let err = split_url(&format!(
+                "postgres://u@h/db?sslmode={weaker}&sslrootcert=system"
+            ))
+            .unwrap_err();
+            assert!(err.contains("use sslmode=verify-full"), "{weaker}: {err}");
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::ingest::summary::{ResourceOutcome, RunSummary};
 const LOCK_NAMESPACE: i32 = 0x5354_4743;
 /// Second key of the "an ingest is running" lock (shared while running, exclusive to close abandoned runs).
 const RUNS_LOCK: i32 = -1;
+/// How long an ingest waits to announce itself (see `close_abandoned_runs`).
+const RUNS_LOCK_WAIT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PgStore {
@@ -287,14 +289,34 @@ impl Store for PgStore {
             unlock.map_err(|e| self.db_error("checking for other ingests", &e))?;
             closed.sort_unstable();
         }
-        // Held until this connection ends, however the process ends.
-        self.client
-            .execute(
-                "SELECT pg_advisory_lock_shared($1, $2)",
-                &[&LOCK_NAMESPACE, &RUNS_LOCK],
-            )
-            .map_err(|e| self.db_error("announcing this ingest", &e))?;
-        Ok(closed)
+        // Held until this connection ends, however the process ends. Another ingest holds it exclusively
+        // only for one UPDATE, so a long wait means the lock is stuck on a pooled server connection.
+        let deadline = std::time::Instant::now() + RUNS_LOCK_WAIT;
+        loop {
+            let got: bool = self
+                .client
+                .query_one(
+                    "SELECT pg_try_advisory_lock_shared($1, $2)",
+                    &[&LOCK_NAMESPACE, &RUNS_LOCK],
+                )
+                .map_err(|e| self.db_error("announcing this ingest", &e))?
+                .get(0);
+            if got {
+                return Ok(closed);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(IngestError::Database {
+                    dsn: self.dsn.redacted(),
+                    message: format!(
+                        "announcing this ingest: the ingest lock stayed taken for {}s; if --db goes through a \
+                         connection pool in transaction mode (PgBouncer, a DigitalOcean connection pool), \
+                         connect to the database directly: session advisory locks need one server connection",
+                        RUNS_LOCK_WAIT.as_secs()
+                    ),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64, IngestError> {

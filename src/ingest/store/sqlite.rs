@@ -44,6 +44,9 @@ impl SqliteStore {
         use_wal(&conn).map_err(open_error)?;
         conn.execute_batch("PRAGMA ops.synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(open_error)?;
+        // The file exists now (ATTACH created it): its canonical path names one lock file however the
+        // database is reached (relative path, symlink).
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
         lock_name.push("-ingest.lock");
         let mut store = SqliteStore {
