@@ -11,7 +11,7 @@ use super::batch::{self, Batch, Create};
 use super::report::{HostResult, Report};
 use crate::clock::Clock;
 use crate::config::DesiredHost;
-use crate::config::hosts::{REPLACES_TAG_PREFIX, SPEC_TAG_PREFIX};
+use crate::config::hosts::{REPLACES_TAG_PREFIX, SPEC_TAG_PREFIX, TAGS_TAG_PREFIX};
 use crate::plan::{Entry, Planned, fetch};
 use crate::provider::{Client, Droplet, ProviderError};
 
@@ -310,7 +310,7 @@ impl Engine<'_> {
     }
 
     /// Changes tags in place: every addition first (so a droplet never lacks a tag it should keep), then
-    /// every removal, old spec tags last; one request per tag and up to [`TAG_CHUNK`] droplets. A host whose tagging failed is
+    /// every removal, old hash tags last; one request per tag and up to [`TAG_CHUNK`] droplets. A host whose tagging failed is
     /// left out of its later requests and reported; running apply again finishes the job.
     fn retag(&mut self, entries: &[Entry]) {
         let mut hosts: Vec<(&Entry, u64, Option<i64>)> = Vec::new();
@@ -333,13 +333,15 @@ impl Engine<'_> {
             let row = self.sink.pending(&entry.droplet_name, Some(id), "retag");
             hosts.push((entry, id, row));
         }
-        // Spec tags go last: while a droplet still carries its old spec tag, the next plan can tell which
-        // of its tags stagecraft set, so an apply stopped half-way is finished by the next one.
-        let (spec_removes, removes): (BTreeMap<&str, Vec<u64>>, _) = removes
-            .into_iter()
-            .partition(|(tag, _)| tag.starts_with(SPEC_TAG_PREFIX));
+        // The old hash tags go last: while a droplet still carries its old `stagecraft:tags:` (or legacy
+        // spec) tag, the next plan can tell which of its tags stagecraft set, so an apply stopped half-way
+        // is finished by the next one.
+        let (hash_removes, removes): (BTreeMap<&str, Vec<u64>>, _) =
+            removes.into_iter().partition(|(tag, _)| {
+                tag.starts_with(SPEC_TAG_PREFIX) || tag.starts_with(TAGS_TAG_PREFIX)
+            });
         let mut failed: BTreeMap<u64, (String, Option<String>)> = BTreeMap::new();
-        for (add, by_tag) in [(true, adds), (false, removes), (false, spec_removes)] {
+        for (add, by_tag) in [(true, adds), (false, removes), (false, hash_removes)] {
             for (tag, ids) in by_tag {
                 let ids: Vec<u64> = ids
                     .into_iter()

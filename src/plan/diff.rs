@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use super::model::{Change, Conflict, Cost, Entry, FORMAT_VERSION, Plan};
 use crate::config::DesiredHost;
 use crate::config::hosts::{
-    REPLACES_TAG_PREFIX, ROLE_TAG_PREFIX, SPEC_TAG_PREFIX, is_stagecraft_tag,
+    REPLACES_TAG_PREFIX, ROLE_TAG_PREFIX, SPEC_TAG_PREFIX, TAGS_TAG_PREFIX, is_stagecraft_tag,
+    tags_hash,
 };
 use crate::provider::Droplet;
 
@@ -191,8 +192,7 @@ fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) 
         TagState::Same => {}
         TagState::Retag(change) => update.push(change),
         TagState::SpecChanged(live) => {
-            // User data, SSH key, VPC or flags changed (the API cannot show or change these in place), or
-            // the tags changed in a way no subset of the droplet's tags explains (see `tags_behind`).
+            // User data, SSH key, VPC or flags changed: the API cannot show or change these in place.
             replace.push(change("spec", live, &host.spec_hash()));
         }
     }
@@ -216,17 +216,20 @@ enum TagState {
     SpecChanged(String),
 }
 
-/// How the droplet's tags stand against the host's. The spec tag hashes the settings the API cannot change
-/// in place, user tags included. When re-hashing with some subset of the droplet's own user tags gives the
-/// droplet's spec tag, only tags differ and tagging fixes it in place; that subset is also exactly what
-/// stagecraft set, so tags added by hand (by a person, or another tool) are never removed.
+/// How the droplet's settings and tags stand against the host's.
+///
+/// The spec tag hashes the settings the API cannot show back; when it differs, the droplet is replaced.
+/// Tags change in place. Which of the droplet's tags stagecraft set (and so may remove) is told by the
+/// `stagecraft:tags:` tag, the hash of that set: the subset of the droplet's own user tags with that hash.
+/// Tags added by hand (by a person, or another tool) are never in it, so they are never removed. Droplets
+/// made by earlier builds carry a spec hash that covered their tags (see
+/// [`DesiredHost::legacy_spec_hash_with`]); the subset reproducing it serves both purposes.
 fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
     let live_specs: Vec<&str> = droplet
         .tags
         .iter()
         .filter_map(|t| t.strip_prefix(SPEC_TAG_PREFIX))
         .collect();
-    let wanted = host.spec_hash();
     let mut live_user: Vec<String> = droplet
         .tags
         .iter()
@@ -235,20 +238,33 @@ fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
         .collect();
     live_user.sort();
     live_user.dedup();
-    // Every spec tag on the droplet tells which user tags stagecraft set when it wrote that tag; more than
-    // one is left by an apply stopped mid-retag, and the old one's tags must still go.
+    let wanted = host.spec_hash();
     let mut ours: BTreeSet<String> = BTreeSet::new();
-    let mut known = false;
-    for live_spec in &live_specs {
-        if *live_spec == wanted {
-            ours.extend(host.user_tags.iter().cloned());
-            known = true;
-        } else if let Some(subset) = tags_behind(host, live_spec, &live_user) {
-            ours.extend(subset);
-            known = true;
+    let mut settings_match = live_specs.contains(&wanted.as_str());
+    // Every tags tag counts: more than one is left by an apply stopped mid-retag, and the old one's tags
+    // must still go. A set that cannot be found (tags removed by hand, too many to search) removes nothing.
+    for hash in droplet
+        .tags
+        .iter()
+        .filter_map(|t| t.strip_prefix(TAGS_TAG_PREFIX))
+    {
+        let configured = &host.user_tags;
+        if hash == tags_hash(configured) && configured.iter().all(|t| live_user.contains(t)) {
+            // The usual case, without a search.
+            ours.extend(configured.iter().cloned());
+        } else if let Some(set) = subset_with(&live_user, |set| tags_hash(set) == hash) {
+            ours.extend(set);
         }
     }
-    if !known {
+    for live_spec in live_specs.iter().filter(|s| **s != wanted) {
+        if let Some(set) = subset_with(&live_user, |set| {
+            host.legacy_spec_hash_with(set) == *live_spec
+        }) {
+            ours.extend(set);
+            settings_match = true;
+        }
+    }
+    if !settings_match {
         return TagState::SpecChanged(live_specs.first().map_or("(none)", |s| s).to_string());
     }
     let wanted_tags = host.tags();
@@ -261,7 +277,10 @@ fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
         .iter()
         .filter(|t| !wanted_tags.contains(t))
         .filter(|t| {
-            ours.contains(*t) || t.starts_with(SPEC_TAG_PREFIX) || t.starts_with(ROLE_TAG_PREFIX)
+            ours.contains(*t)
+                || [SPEC_TAG_PREFIX, TAGS_TAG_PREFIX, ROLE_TAG_PREFIX]
+                    .iter()
+                    .any(|prefix| t.starts_with(prefix))
         })
         .collect();
     if to_add.is_empty() && to_remove.is_empty() {
@@ -280,10 +299,9 @@ fn tag_change(host: &DesiredHost, droplet: &Droplet) -> TagState {
     })
 }
 
-/// The subset of `live_user` that, with the host's other settings, hashes to `spec`: the user tags
-/// stagecraft set when it wrote that spec tag. `None` when the settings differ (or there are too many tags
-/// to search).
-fn tags_behind(host: &DesiredHost, spec: &str, live_user: &[String]) -> Option<Vec<String>> {
+/// The first subset of `live_user` (sorted, as configured tags are) for which `matches` holds; `None`
+/// when there is none, or too many tags to search.
+fn subset_with(live_user: &[String], matches: impl Fn(&[String]) -> bool) -> Option<Vec<String>> {
     if live_user.len() > MAX_TAG_SEARCH {
         return None;
     }
@@ -294,7 +312,7 @@ fn tags_behind(host: &DesiredHost, spec: &str, live_user: &[String]) -> Option<V
             .filter(|(i, _)| mask & (1 << i) != 0)
             .map(|(_, t)| t.clone())
             .collect();
-        (host.spec_hash_with(&subset) == spec).then_some(subset)
+        matches(&subset).then_some(subset)
     })
 }
 
@@ -406,14 +424,14 @@ mod tests {
 
     fn strip_spec(list: &str) -> String {
         list.split_whitespace()
-            .filter(|t| !t.starts_with(SPEC_TAG_PREFIX))
+            .filter(|t| !t.starts_with(SPEC_TAG_PREFIX) && !t.starts_with(TAGS_TAG_PREFIX))
             .collect::<Vec<_>>()
             .join(" ")
     }
 
     #[test]
     fn tag_edits_are_made_in_place_and_never_touch_tags_added_by_hand() {
-        // (created with, hand-added, now configured, expected removals, expected additions), spec tags aside.
+        // (created with, hand-added, now configured, expected removals, expected additions), hash tags aside.
         type Case<'a> = (
             &'a [&'a str],
             &'a [&'a str],
@@ -447,11 +465,13 @@ mod tests {
     }
 
     #[test]
-    fn the_spec_tag_moves_with_the_tags() {
+    fn the_tags_tag_moves_with_the_tags_and_the_spec_tag_stays() {
         let live = droplet(&host(&["a"]), &[]);
         let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
-        assert!(from.contains(&format!("{SPEC_TAG_PREFIX}{}", host(&["a"]).spec_hash())));
-        assert!(to.contains(&format!("{SPEC_TAG_PREFIX}{}", host(&["b"]).spec_hash())));
+        let tags_tag = |t: &[&str]| format!("{TAGS_TAG_PREFIX}{}", tags_hash(&host(t).user_tags));
+        assert_eq!(from, format!("a {}", tags_tag(&["a"])));
+        assert_eq!(to, format!("b {}", tags_tag(&["b"])));
+        assert_eq!(host(&["a"]).spec_hash(), host(&["b"]).spec_hash());
     }
 
     #[test]
@@ -470,7 +490,61 @@ mod tests {
     }
 
     #[test]
-    fn a_role_change_and_a_left_over_spec_tag_are_fixed_by_tagging() {
+    fn tags_removed_by_hand_or_too_many_to_search_never_force_a_replacement() {
+        // Created with a and b; b removed by hand; now the config wants a and c.
+        let mut live = droplet(&host(&["a", "b"]), &[]);
+        live.tags.retain(|t| t != "b");
+        let (from, to) = outcome(&host(&["a", "c"]), &live).unwrap().unwrap();
+        assert!(!from.contains(" a") && !from.starts_with("a "), "{from}");
+        assert!(to.starts_with("c "), "{to}");
+        // Thirteen hand-added tags: the old set cannot be searched for, so nothing of it is removed.
+        let many: Vec<String> = (0..13).map(|i| format!("hand-{i:02}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let live = droplet(&host(&["a"]), &many);
+        let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
+        assert!(
+            from.starts_with(TAGS_TAG_PREFIX),
+            "only the old tags tag goes: {from}"
+        );
+        assert!(to.starts_with("b "), "{to}");
+    }
+
+    #[test]
+    fn droplets_of_earlier_builds_are_retagged_not_replaced() {
+        // Their spec tag hashed the user tags too.
+        let old = host(&["a"]);
+        let mut live = droplet(&old, &["fw-web"]);
+        live.tags
+            .retain(|t| !t.starts_with(SPEC_TAG_PREFIX) && !t.starts_with(TAGS_TAG_PREFIX));
+        live.tags.push(format!(
+            "{SPEC_TAG_PREFIX}{}",
+            old.legacy_spec_hash_with(&old.user_tags)
+        ));
+        let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
+        assert_eq!(
+            from,
+            format!(
+                "a {SPEC_TAG_PREFIX}{}",
+                old.legacy_spec_hash_with(&old.user_tags)
+            )
+        );
+        assert!(
+            to.contains(&format!("{SPEC_TAG_PREFIX}{}", old.spec_hash())),
+            "{to}"
+        );
+        assert!(to.contains(TAGS_TAG_PREFIX) && to.starts_with("b "), "{to}");
+        // The legacy formula is the one earlier builds wrote: user data, key, VPC, flags and tags.
+        let canonical = serde_json::json!({
+            "user_data": old.user_data, "ssh_key": old.ssh_key_name, "vpc_uuid": old.vpc_uuid,
+            "monitoring": old.monitoring, "ipv6": old.ipv6, "backups": old.backups, "tags": ["a"],
+        });
+        let digest = Sha256::digest(canonical.to_string().as_bytes());
+        let expected: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        assert_eq!(old.legacy_spec_hash_with(&old.user_tags), expected);
+    }
+
+    #[test]
+    fn a_role_change_and_an_apply_stopped_half_way_are_fixed_by_tagging() {
         let live = droplet(&host(&[]), &[]);
         let mut web = host(&[]);
         web.role = "web".into();
@@ -481,25 +555,23 @@ mod tests {
                 "stagecraft:role:web".to_string()
             )))
         );
-        // An apply stopped after its additions: the old user tag must still go, with the old spec tag.
+        // Stopped after its additions: the old user tag must still go, with the old tags tag.
+        let old_tags_tag = format!("{TAGS_TAG_PREFIX}{}", tags_hash(&host(&["a"]).user_tags));
         let mut halfway = droplet(&host(&["a"]), &["b"]);
-        halfway
-            .tags
-            .push(format!("{SPEC_TAG_PREFIX}{}", host(&["b"]).spec_hash()));
+        halfway.tags.push(format!(
+            "{TAGS_TAG_PREFIX}{}",
+            tags_hash(&host(&["b"]).user_tags)
+        ));
         assert_eq!(
             outcome(&host(&["b"]), &halfway),
-            Ok(Some((
-                format!("a {SPEC_TAG_PREFIX}{}", host(&["a"]).spec_hash()),
-                String::new()
-            )))
+            Ok(Some((format!("a {old_tags_tag}"), String::new())))
         );
-        // An apply stopped between adding the new spec tag and removing the old one.
-        let mut twice = droplet(&host(&["b"]), &[]);
-        let old = format!("{SPEC_TAG_PREFIX}{}", host(&["a"]).spec_hash());
-        twice.tags.push(old.clone());
+        // Stopped after removing the user tag but before the old tags tag.
+        let mut almost = droplet(&host(&["b"]), &[]);
+        almost.tags.push(old_tags_tag.clone());
         assert_eq!(
-            outcome(&host(&["b"]), &twice),
-            Ok(Some((old, String::new())))
+            outcome(&host(&["b"]), &almost),
+            Ok(Some((old_tags_tag, String::new())))
         );
     }
 }
