@@ -171,7 +171,7 @@ pub fn execute(
     for b in batch::batches(&creates, &planned.ssh_key) {
         pending.extend(engine.create_batch(&b, &known_ids, &replaced));
     }
-    engine.retag(&planned.plan.to_update);
+    engine.retag(&planned.plan.to_update, &planned.live);
     // Resizes and power-ons.
     for entry in &planned.plan.to_update {
         let Some(id) = entry.droplet_id else { continue };
@@ -312,7 +312,7 @@ impl Engine<'_> {
     /// Changes tags in place: every addition first (so a droplet never lacks a tag it should keep), then
     /// every removal, old hash tags last; one request per tag and up to [`TAG_CHUNK`] droplets. A host whose tagging failed is
     /// left out of its later requests and reported; running apply again finishes the job.
-    fn retag(&mut self, entries: &[Entry]) {
+    fn retag(&mut self, entries: &[Entry], live: &[Droplet]) {
         let mut hosts: Vec<(&Entry, u64, Option<i64>)> = Vec::new();
         let mut adds: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         let mut removes: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
@@ -347,8 +347,25 @@ impl Engine<'_> {
                     .into_iter()
                     .filter(|id| !failed.contains_key(id))
                     .collect();
-                for chunk in ids.chunks(TAG_CHUNK) {
-                    if let Err(e) = self.client.tag_droplets(tag, chunk, add) {
+                if ids.is_empty() {
+                    continue;
+                }
+                // A tag some droplet already carries exists; only new ones are created.
+                let new_tag = add && !live.iter().any(|d| d.tags.iter().any(|t| t == tag));
+                let created = if new_tag {
+                    self.client.create_tag(tag)
+                } else {
+                    Ok(())
+                };
+                let outcomes: Vec<(&[u64], Result<(), ProviderError>)> = match created {
+                    Err(e) => vec![(&ids[..], Err(e))],
+                    Ok(()) => ids
+                        .chunks(TAG_CHUNK)
+                        .map(|chunk| (chunk, self.client.tag_droplets(tag, chunk, add)))
+                        .collect(),
+                };
+                for (chunk, outcome) in outcomes {
+                    if let Err(e) = outcome {
                         let doing = if add { "adding" } else { "removing" };
                         for id in chunk {
                             failed.insert(

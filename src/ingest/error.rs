@@ -40,3 +40,17 @@ pub enum IngestError {
     #[error("the database {dsn} failed: {message}")]
     Database { dsn: String, message: String },
 }
+
+/// An error and its causes on one line, each once: drivers often repeat their source in their own message.
+pub(crate) fn one_line(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let line = s.to_string();
+        if !text.contains(&line) {
+            text.push_str(&format!(": {line}"));
+        }
+        source = s.source();
+    }
+    text
+}

@@ -377,13 +377,7 @@ fn ipv4(v: &Value, kind: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn example(name: &str) -> Value {
-        let path = format!(
-            "{}/tests/fixtures/do-api-examples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
+    use crate::provider::models::spec_example as example;
 
     #[test]
     fn every_example_object_becomes_a_row_with_all_columns() {

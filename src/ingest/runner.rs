@@ -1,12 +1,10 @@
 //! The run protocol (C-DO-01 §6): a `running` row, one transaction per resource type with streamed,
 //! batched upserts, deletions marked only after complete listings, then the run's final status.
 
-use std::error::Error as _;
-
 use serde_json::Value;
 
 use super::dsn::Dsn;
-use super::error::IngestError;
+use super::error::{IngestError, one_line};
 use super::resources::{Resource, Row};
 use super::store::{self, NewRun, Store, WriteMode};
 use super::summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};
@@ -181,7 +179,7 @@ fn ingest_resource(
     let attempts = client.request_count().saturating_sub(requests_before);
     let (status, deleted, error) = match outcome {
         Ok(deleted) => (ResourceStatus::Success, deleted, None),
-        Err(Failure::Api(e)) => (ResourceStatus::Partial, 0, Some(chain(&e))),
+        Err(Failure::Api(e)) => (ResourceStatus::Partial, 0, Some(one_line(e.as_ref()))),
         Err(Failure::Item(message)) => (
             ResourceStatus::Partial,
             0,
@@ -222,18 +220,4 @@ fn list_unpaginated(client: &Client, resource: Resource) -> Result<Vec<Value>, F
         Some(Value::Null) | None => Ok(Vec::new()),
         Some(_) => Err(Failure::Item(format!("`{}` is not a list", resource.key()))),
     }
-}
-
-/// An error with its causes on one line (a `PartialListing` wraps the API's own answer).
-fn chain(error: &ProviderError) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        let line = s.to_string();
-        if !text.contains(&line) {
-            text.push_str(&format!(": {line}"));
-        }
-        source = s.source();
-    }
-    text
 }

@@ -139,26 +139,28 @@ impl Client {
         }
     }
 
-    /// Adds `tag` to the droplets (creating the tag first), or takes it off them. Both are idempotent on the
-    /// API side, so they are retried like reads.
-    pub fn tag_droplets(&self, tag: &str, ids: &[u64], add: bool) -> Result<(), ProviderError> {
-        if add {
-            // The spec does not say what creating an existing tag answers: a refusal other than auth or rate
-            // limiting is taken as "it exists", and the assignment below says 404 if it does not.
-            match self.send(
-                "POST",
-                "/v2/tags",
-                Some(&serde_json::json!({ "name": tag })),
-                RetryMode::Idempotent,
-            ) {
-                Ok(_)
-                | Err(ProviderError::Api {
-                    status: 400 | 409 | 422,
-                    ..
-                }) => {}
-                Err(e) => return Err(e),
-            }
+    /// Creates `tag`, which must exist before droplets can carry it. The spec does not say what creating an
+    /// existing tag answers: a refusal other than auth or rate limiting is taken as "it exists" (tagging then
+    /// says 404 if it does not). Idempotent, so retried like a read.
+    pub fn create_tag(&self, tag: &str) -> Result<(), ProviderError> {
+        match self.send(
+            "POST",
+            "/v2/tags",
+            Some(&serde_json::json!({ "name": tag })),
+            RetryMode::Idempotent,
+        ) {
+            Ok(_)
+            | Err(ProviderError::Api {
+                status: 400 | 409 | 422,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(e),
         }
+    }
+
+    /// Adds an existing `tag` to the droplets, or takes it off them. Both are idempotent on the API side, so
+    /// they are retried like reads.
+    pub fn tag_droplets(&self, tag: &str, ids: &[u64], add: bool) -> Result<(), ProviderError> {
         let resources: Vec<Value> = ids
             .iter()
             .map(

@@ -171,19 +171,23 @@ pub struct Account {
     pub droplet_limit: u64,
 }
 
+/// One of the spec's example payloads (tests/fixtures/do-api-examples), for unit tests.
+#[cfg(test)]
+pub(crate) fn spec_example(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/tests/fixtures/do-api-examples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
-    fn example(name: &str) -> Value {
-        let path = format!(
-            "{}/tests/fixtures/do-api-examples/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use super::spec_example as example;
 
     fn parse_all<T: DeserializeOwned>(file: &str, key: &str) -> Vec<T> {
         let value = example(file);

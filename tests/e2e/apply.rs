@@ -327,6 +327,7 @@ fn tag_edits_are_made_in_place_and_tags_added_by_hand_survive() {
         .find(|d| d["name"] == "staging-app-1")
         .map(|d| d["id"].as_u64().unwrap())
         .unwrap();
+    client.create_tag("fw-web").unwrap();
     client.tag_droplets("fw-web", &[app_1], true).unwrap();
     assert_eq!(
         project.run(&["plan", "--detailed-exitcode"]).code,
@@ -356,8 +357,13 @@ fn tag_edits_are_made_in_place_and_tags_added_by_hand_survive() {
         out.stdout.contains("ok      staging-app-1  retag"),
         "{out:?}"
     );
-    // One request per tag for both droplets: team-b and the new spec tag added, team-a and the old one removed.
+    // One request per tag for both droplets: team-b and the new tags tag added, team-a and the old one removed.
     assert_eq!(sb.count("POST /v2/tags/{id}/resources"), 2);
+    assert_eq!(
+        sb.count("POST /v2/tags"),
+        2,
+        "only the new tags are created"
+    );
     assert_eq!(sb.count("DELETE /v2/tags/{id}/resources"), 2);
     assert_eq!(
         sb.count("POST /v2/droplets")
@@ -390,6 +396,20 @@ fn tag_edits_are_made_in_place_and_tags_added_by_hand_survive() {
     }
     let plan = project.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{plan:?}");
+
+    // app-2 now wants the tag app-1 carries: it exists, so only the new tags tag is created.
+    project.write(
+        "stagecraft.yml",
+        &config_with_hosts(
+            &sb.url,
+            "          app-1: { tags: [team-b, keep] }\n          app-2: { tags: [team-b, keep, fw-web] }\n",
+        ),
+    );
+    sb.clear_requests();
+    let out = project.run(&["apply", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(sb.count("POST /v2/tags"), 1, "fw-web was not created again");
+    assert_eq!(sb.count("POST /v2/tags/{id}/resources"), 2);
 }
 
 #[test]

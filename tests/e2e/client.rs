@@ -223,6 +223,7 @@ fn tagging_survives_an_existing_tag_and_retries_like_a_read() {
         .create();
     let clock = FakeClock::new();
     let client = client(&server, &clock);
+    client.create_tag("team-b").unwrap();
     client.tag_droplets("team-b", &[7, 8], true).unwrap();
     client
         .tag_droplets("stagecraft:spec:ab", &[7], false)

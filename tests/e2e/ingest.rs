@@ -2,6 +2,7 @@
 //! (one fresh database per test; see support/postgres.rs) and into SQLite.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -92,6 +93,40 @@ impl World {
         let out = self.project.run(&all);
         out.assert_no_canary();
         out
+    }
+
+    /// Starts `n` ingests with `args` at once; each must succeed, and none may take another's live run for
+    /// abandoned.
+    fn ingest_concurrently(&self, n: usize, args: &[&str]) {
+        let mut all = vec!["ingest"];
+        all.extend_from_slice(args);
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.project
+                    .command(&all)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                !String::from_utf8_lossy(&out.stdout).contains("closed earlier run"),
+                "a live run was taken for abandoned"
+            );
+        }
+    }
+
+    /// The SQLite file ingest writes without `--db`.
+    fn default_sqlite(&self) -> PathBuf {
+        self.project.data_dir().join("inventory.sqlite3")
     }
 
     /// How many objects the API lists for `path` (the sandbox has default VPCs of its own).
@@ -306,30 +341,8 @@ fn postgres_concurrent_ingests_both_succeed_on_a_fresh_database() {
     };
     let world = World::new();
     world.seed(standard_seed());
-    // Both start before either has migrated: the advisory locks must serialise schema and writes.
-    let children: Vec<_> = (0..3)
-        .map(|_| {
-            world
-                .project
-                .command(&["ingest", "--db", &db.url])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            !String::from_utf8_lossy(&out.stdout).contains("closed earlier run"),
-            "a live run was taken for abandoned"
-        );
-    }
+    // All start before any has migrated: the advisory locks must serialise schema and writes.
+    world.ingest_concurrently(3, &["--db", &db.url]);
     assert_eq!(
         db.count("SELECT count(*) FROM ops.do_ingest_runs WHERE status = 'success'"),
         3
@@ -443,8 +456,7 @@ fn sqlite_a_killed_ingest_is_closed_by_the_next() {
         "{}",
         out.stdout
     );
-    let conn =
-        rusqlite::Connection::open(world.project.data_dir().join("inventory.sqlite3")).unwrap();
+    let conn = rusqlite::Connection::open(world.default_sqlite()).unwrap();
     let statuses: Vec<String> = conn
         .prepare("SELECT status FROM do_ingest_runs ORDER BY id")
         .unwrap()
@@ -459,31 +471,8 @@ fn sqlite_a_killed_ingest_is_closed_by_the_next() {
 fn sqlite_concurrent_ingests_both_succeed() {
     let world = World::new();
     world.seed(json!({"droplets": 300, "firewalls": 10}));
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            world
-                .project
-                .command(&["ingest"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            !String::from_utf8_lossy(&out.stdout).contains("closed earlier run"),
-            "a live run was taken for abandoned"
-        );
-    }
-    let conn =
-        rusqlite::Connection::open(world.project.data_dir().join("inventory.sqlite3")).unwrap();
+    world.ingest_concurrently(2, &[]);
+    let conn = rusqlite::Connection::open(world.default_sqlite()).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(
         count("SELECT count(*) FROM do_ingest_runs WHERE status = 'success'"),
@@ -681,7 +670,7 @@ fn sqlite_default_file_and_the_token_never_reaches_it() {
     let out = world.ingest(&["--resources", "droplets,databases,firewalls,vpcs"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout.lines().count(), 5, "{}", out.stdout);
-    let file = world.project.data_dir().join("inventory.sqlite3");
+    let file = world.default_sqlite();
     assert!(
         out.stdout.contains(&format!("sqlite:{}", file.display())),
         "{}",

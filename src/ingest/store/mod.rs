@@ -25,7 +25,7 @@ pub trait Store {
     fn begin_resource(&mut self, resource: Resource) -> Result<(), IngestError>;
     /// How rows go out: batched, or (the benchmark's baseline) one statement per row.
     fn write_mode(&self) -> WriteMode;
-    /// Upserts already de-duplicated `rows` in one multi-row statement.
+    /// Upserts already de-duplicated, non-empty `rows` in one multi-row statement.
     fn write_rows(
         &mut self,
         resource: Resource,
@@ -42,6 +42,9 @@ pub trait Store {
         rows: &[Row],
     ) -> Result<(), IngestError> {
         let rows = dedupe(rows);
+        if rows.is_empty() {
+            return Ok(());
+        }
         match self.write_mode() {
             WriteMode::Batched => self.write_rows(resource, run_id, now, &rows),
             WriteMode::RowAtATime => {

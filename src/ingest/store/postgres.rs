@@ -8,7 +8,7 @@ use postgres::{Client, Statement};
 
 use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, pg_tls, upsert_sql};
 use crate::ingest::dsn::Dsn;
-use crate::ingest::error::IngestError;
+use crate::ingest::error::{IngestError, one_line};
 use crate::ingest::migrations::{self, MIGRATIONS};
 use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
@@ -74,6 +74,18 @@ impl PgStore {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Calls one of PostgreSQL's advisory lock functions (all answer a boolean) on the "ingest running"
+    /// lock.
+    fn runs_lock(&mut self, function: &str, doing: &str) -> Result<bool, IngestError> {
+        self.client
+            .query_one(
+                &format!("SELECT {function}($1, $2)"),
+                &[&LOCK_NAMESPACE, &RUNS_LOCK],
+            )
+            .map(|row| row.get(0))
+            .map_err(|e| self.db_error(doing, &e))
     }
 
     fn db_error(&self, doing: &str, e: &postgres::Error) -> IngestError {
@@ -159,30 +171,6 @@ impl PgStore {
         self.statements.insert((resource, rows), statement.clone());
         Ok(statement)
     }
-
-    fn write(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[&Row],
-    ) -> Result<(), IngestError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let statement = self.statement(resource, rows.len())?;
-        let now = now.to_string();
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &run_id];
-        for row in rows {
-            params.push(bind(&row.do_id));
-            params.extend(row.values.iter().map(bind));
-            params.push(&row.raw);
-        }
-        self.client
-            .execute(&statement, &params)
-            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
-        Ok(())
-    }
 }
 
 /// Explicit casts make every placeholder's type independent of the column's, so `i64`/`String` bind
@@ -219,16 +207,7 @@ pub fn error_text(e: &postgres::Error) -> String {
         }
         return text;
     }
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let line = s.to_string();
-        if !text.contains(&line) {
-            text.push_str(&format!(": {line}"));
-        }
-        source = s.source();
-    }
-    text
+    one_line(e)
 }
 
 /// Refuses a database migrated by a newer build, or one whose recorded migrations differ from ours.
@@ -261,47 +240,28 @@ pub(crate) fn check_applied(
 
 impl Store for PgStore {
     fn close_abandoned_runs(&mut self, now: &str) -> Result<Vec<i64>, IngestError> {
-        let alone: bool = self
-            .client
-            .query_one(
-                "SELECT pg_try_advisory_lock($1, $2)",
-                &[&LOCK_NAMESPACE, &RUNS_LOCK],
-            )
-            .map_err(|e| self.db_error("checking for other ingests", &e))?
-            .get(0);
         let mut closed = Vec::new();
-        if alone {
+        if self.runs_lock("pg_try_advisory_lock", "checking for other ingests")? {
             let result = self.client.query(
                 "UPDATE ops.do_ingest_runs SET status = 'error', finished_at = $1::text::timestamptz,
                      last_error = $2
                  WHERE status = 'running' RETURNING id",
                 &[&now, &ABANDONED],
             );
-            let unlock = self.client.execute(
-                "SELECT pg_advisory_unlock($1, $2)",
-                &[&LOCK_NAMESPACE, &RUNS_LOCK],
-            );
+            let unlock = self.runs_lock("pg_advisory_unlock", "checking for other ingests");
             closed = result
                 .map_err(|e| self.db_error("closing abandoned runs", &e))?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
-            unlock.map_err(|e| self.db_error("checking for other ingests", &e))?;
+            unlock?;
             closed.sort_unstable();
         }
         // Held until this connection ends, however the process ends. Another ingest holds it exclusively
         // only for one UPDATE, so a long wait means the lock is stuck on a pooled server connection.
         let deadline = std::time::Instant::now() + RUNS_LOCK_WAIT;
         loop {
-            let got: bool = self
-                .client
-                .query_one(
-                    "SELECT pg_try_advisory_lock_shared($1, $2)",
-                    &[&LOCK_NAMESPACE, &RUNS_LOCK],
-                )
-                .map_err(|e| self.db_error("announcing this ingest", &e))?
-                .get(0);
-            if got {
+            if self.runs_lock("pg_try_advisory_lock_shared", "announcing this ingest")? {
                 return Ok(closed);
             }
             if std::time::Instant::now() >= deadline {
@@ -361,7 +321,18 @@ impl Store for PgStore {
         now: &str,
         rows: &[&Row],
     ) -> Result<(), IngestError> {
-        self.write(resource, run_id, now, rows)
+        let statement = self.statement(resource, rows.len())?;
+        let now = now.to_string();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &run_id];
+        for row in rows {
+            params.push(bind(&row.do_id));
+            params.extend(row.values.iter().map(bind));
+            params.push(&row.raw);
+        }
+        self.client
+            .execute(&statement, &params)
+            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+        Ok(())
     }
 
     fn mark_deleted(

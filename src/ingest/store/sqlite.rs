@@ -120,34 +120,6 @@ impl SqliteStore {
             }
         }
     }
-
-    fn write(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[&Row],
-    ) -> Result<(), IngestError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let sql = upsert_sql(resource, rows.len(), |i, _: Option<ColType>| {
-            format!("?{i}")
-        });
-        let mut params: Vec<&dyn ToSql> = vec![&now, &run_id];
-        for row in rows {
-            params.push(bind(&row.do_id));
-            params.extend(row.values.iter().map(bind));
-            params.push(&row.raw);
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.db_error("preparing the upsert", &e))?;
-        stmt.execute(params.as_slice())
-            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
-        Ok(())
-    }
 }
 
 fn bind(value: &SqlValue) -> &dyn ToSql {
@@ -221,7 +193,22 @@ impl Store for SqliteStore {
         now: &str,
         rows: &[&Row],
     ) -> Result<(), IngestError> {
-        self.write(resource, run_id, now, rows)
+        let sql = upsert_sql(resource, rows.len(), |i, _: Option<ColType>| {
+            format!("?{i}")
+        });
+        let mut params: Vec<&dyn ToSql> = vec![&now, &run_id];
+        for row in rows {
+            params.push(bind(&row.do_id));
+            params.extend(row.values.iter().map(bind));
+            params.push(&row.raw);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.db_error("preparing the upsert", &e))?;
+        stmt.execute(params.as_slice())
+            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+        Ok(())
     }
 
     fn mark_deleted(
