@@ -8,6 +8,7 @@ pub mod exec;
 pub mod exit;
 pub mod ingest;
 pub mod output;
+pub mod ownership;
 pub mod plan;
 pub mod provider;
 pub mod sandbox;

@@ -2,26 +2,28 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::config::DesiredHost;
+use crate::provider::{CreateDroplets, ImageRef};
 
 /// The API's limit on `names` in one create.
 pub const MAX_NAMES: usize = 10;
 
-/// One create request: the droplet names and the body shared by all of them.
+/// One create request: the droplet names and the spec shared by all of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub names: Vec<String>,
-    /// The create body without `names`.
-    pub spec: Value,
+    /// The create request with no names.
+    pub spec: CreateDroplets,
 }
 
 impl Batch {
-    pub fn body(&self, names: &[String]) -> Value {
-        let mut body = self.spec.clone();
-        body["names"] = json!(names);
-        body
+    pub fn request(&self, names: &[String]) -> CreateDroplets {
+        CreateDroplets {
+            names: names.to_vec(),
+            ..self.spec.clone()
+        }
     }
 }
 
@@ -31,43 +33,31 @@ pub struct Create<'a> {
     pub extra_tags: Vec<String>,
 }
 
-pub fn spec_of(create: &Create<'_>, ssh_key: &Value) -> Value {
+pub fn spec_of(create: &Create<'_>, ssh_key: &Value) -> CreateDroplets {
     let host = create.host;
     let mut tags = host.tags();
     tags.extend(create.extra_tags.iter().cloned());
-    let mut spec = json!({
-        "region": host.region,
-        "size": host.size,
-        "image": image_value(&host.image),
-        "ssh_keys": [ssh_key],
-        "backups": host.backups,
-        "ipv6": host.ipv6,
-        "monitoring": host.monitoring,
-        "tags": tags,
-    });
-    if let Some(data) = &host.user_data {
-        spec["user_data"] = json!(data);
+    CreateDroplets {
+        backups: host.backups,
+        image: ImageRef::parse(&host.image),
+        ipv6: host.ipv6,
+        monitoring: host.monitoring,
+        names: Vec::new(),
+        region: host.region.clone(),
+        size: host.size.clone(),
+        ssh_keys: vec![ssh_key.clone()],
+        tags,
+        user_data: host.user_data.clone(),
+        vpc_uuid: host.vpc_uuid.clone(),
     }
-    if let Some(vpc) = &host.vpc_uuid {
-        spec["vpc_uuid"] = json!(vpc);
-    }
-    spec
-}
-
-/// Numeric image ids go out as integers, slugs as strings (the API takes either).
-fn image_value(image: &str) -> Value {
-    image
-        .parse::<u64>()
-        .map(|id| json!(id))
-        .unwrap_or_else(|_| json!(image))
 }
 
 /// Creates grouped by identical spec, split into chunks of ten, ordered by their first droplet name.
 pub fn batches(creates: &[Create<'_>], ssh_key: &Value) -> Vec<Batch> {
-    let mut groups: BTreeMap<String, (Value, Vec<String>)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (CreateDroplets, Vec<String>)> = BTreeMap::new();
     for create in creates {
         let spec = spec_of(create, ssh_key);
-        let key = spec.to_string();
+        let key = serde_json::to_string(&spec).unwrap_or_default();
         groups
             .entry(key)
             .or_insert_with(|| (spec, Vec::new()))
@@ -92,6 +82,7 @@ pub fn batches(creates: &[Create<'_>], ssh_key: &Value) -> Vec<Batch> {
 mod tests {
     use super::*;
     use crate::config::DesiredHost;
+    use serde_json::json;
 
     fn host(name: &str, size: &str) -> DesiredHost {
         DesiredHost {
@@ -129,11 +120,11 @@ mod tests {
         assert_eq!(batches[0].names[0], "staging-app-01");
         let big: Vec<&str> = batches
             .iter()
-            .filter(|b| b.spec["size"] == "s-2vcpu-4gb")
+            .filter(|b| b.spec.size == "s-2vcpu-4gb")
             .flat_map(|b| b.names.iter().map(String::as_str))
             .collect();
         assert_eq!(big, vec!["staging-app-10", "staging-app-20"]);
-        let body = batches[0].body(&batches[0].names);
+        let body = serde_json::to_value(batches[0].request(&batches[0].names)).unwrap();
         assert_eq!(body["names"].as_array().unwrap().len(), 10);
         assert!(
             body["tags"]

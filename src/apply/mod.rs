@@ -1,11 +1,17 @@
 //! `apply` and `destroy`: carry out a plan exactly once, safely, and with few API calls.
 
 pub mod batch;
+mod create;
 pub mod engine;
 pub mod lock;
 pub mod report;
+pub mod resize;
+mod retag;
 pub mod saved;
+pub mod sink;
+mod watch;
 
-pub use engine::{ActionSink, ApplyOptions, NoActions, Progress, execute};
+pub use engine::{ApplyOptions, execute};
 pub use lock::EnvLock;
-pub use report::{HostResult, Report};
+pub use report::{HostOutcome, HostResult, Report};
+pub use sink::{ActionKind, ActionSink, Finished, NoActions, Progress};

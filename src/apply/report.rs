@@ -1,21 +1,77 @@
 //! What an apply did, host by host: the data behind the final report and `--json`.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+use super::sink::ActionKind;
+
+/// How one host's step ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostOutcome {
+    Done,
+    Failed {
+        error: String,
+        request_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct HostResult {
     pub droplet_name: String,
-    /// `create`, `delete`, `resize`, `power_on`, `retag`, `replace` or `wait`.
-    pub action: String,
-    pub ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: ActionKind,
     pub droplet_id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_ipv4: Option<String>,
+    pub outcome: HostOutcome,
+}
+
+impl HostResult {
+    pub fn ok(&self) -> bool {
+        self.outcome == HostOutcome::Done
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        match &self.outcome {
+            HostOutcome::Done => None,
+            HostOutcome::Failed { error, .. } => Some(error),
+        }
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.outcome {
+            HostOutcome::Done => None,
+            HostOutcome::Failed { request_id, .. } => request_id.as_deref(),
+        }
+    }
+}
+
+/// The JSON shape of a result, flat as scripts read it: `ok`, then `error` and `request_id` on failure.
+#[derive(Serialize)]
+struct Wire<'a> {
+    droplet_name: &'a str,
+    action: ActionKind,
+    ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    droplet_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    public_ipv4: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+}
+
+impl Serialize for HostResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            droplet_name: &self.droplet_name,
+            action: self.action,
+            ok: self.ok(),
+            droplet_id: self.droplet_id,
+            public_ipv4: self.public_ipv4.as_deref(),
+            error: self.error(),
+            request_id: self.request_id(),
+        }
+        .serialize(serializer)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -25,10 +81,14 @@ pub struct Report {
     /// API requests this apply sent, planning included.
     pub requests: u64,
     pub elapsed_ms: u64,
+    /// Failures to record dispatched actions (`apply --db`); the apply itself went on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recording_problems: Vec<String>,
 }
 
 impl Report {
+    /// Hosts whose step failed.
     pub fn failed(&self) -> usize {
-        self.results.iter().filter(|r| !r.ok).count()
+        self.results.iter().filter(|r| !r.ok()).count()
     }
 }

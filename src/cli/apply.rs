@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use super::Session;
 use super::args::{ApplyArgs, DestroyArgs};
-use crate::apply::{self, ActionSink, ApplyOptions, EnvLock, NoActions};
+use crate::apply::{self, ActionKind, ActionSink, ApplyOptions, EnvLock, Finished, NoActions};
 use crate::clock::parse_duration;
 use crate::config::Config;
 use crate::exit;
@@ -16,6 +16,7 @@ use crate::ingest::ActionRecorder;
 use crate::output::progress::ApplyProgress;
 use crate::output::{apply as render, plan as render_plan};
 use crate::plan::Planned;
+use crate::provider::DropletStatus;
 
 const DEFAULT_POLL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -73,7 +74,7 @@ fn carry_out(
     options: &ApplyOptions,
     sink: &mut dyn ActionSink,
 ) -> anyhow::Result<ExitCode> {
-    let waiting = planned.live.iter().any(|d| d.status == "new");
+    let waiting = planned.live.iter().any(|d| d.status == DropletStatus::New);
     if !planned.plan.has_changes() && !waiting {
         if session.out.json {
             session.out.stdout_raw(&render::render_json(&apply::Report {
@@ -81,6 +82,7 @@ fn carry_out(
                 results: Vec::new(),
                 requests: client.request_count(),
                 elapsed_ms: 0,
+                recording_problems: Vec::new(),
             }));
         } else {
             session
@@ -97,11 +99,17 @@ fn carry_out(
     } else {
         session.out.stdout_raw(&render::render_text(&report));
     }
-    Ok(exit::code(if report.failed() == 0 {
-        exit::SUCCESS
-    } else {
-        exit::FAILURE
-    }))
+    if let Some(problems) = render::render_recording_problems(&report) {
+        session.out.error(&problems);
+    }
+    // The droplets are done either way, but an audit trail with holes needs a person's attention.
+    Ok(exit::code(
+        if report.failed() == 0 && report.recording_problems.is_empty() {
+            exit::SUCCESS
+        } else {
+            exit::FAILURE
+        },
+    ))
 }
 
 fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<()> {
@@ -191,9 +199,12 @@ impl ActionSink for RecordActions {
         &mut self,
         droplet_name: &str,
         droplet_id: Option<u64>,
-        action: &str,
+        action: ActionKind,
     ) -> Option<i64> {
-        match self.recorder.pending(droplet_name, droplet_id, action) {
+        match self
+            .recorder
+            .pending(droplet_name, droplet_id, action.as_str())
+        {
             Ok(row) => Some(row),
             Err(e) => {
                 self.errors.push(e.to_string());
@@ -202,16 +213,19 @@ impl ActionSink for RecordActions {
         }
     }
 
-    fn finish(
-        &mut self,
-        row: Option<i64>,
-        ok: bool,
-        action_id: Option<u64>,
-        droplet_id: Option<u64>,
-        error: Option<&str>,
-    ) {
+    fn finish(&mut self, row: Option<i64>, outcome: Finished<'_>) {
         let Some(row) = row else { return };
-        if let Err(e) = self.recorder.finish(row, ok, action_id, droplet_id, error) {
+        let recorded = match outcome {
+            Finished::Done {
+                do_action,
+                droplet_id,
+            } => self.recorder.finish(row, true, do_action, droplet_id, None),
+            Finished::Failed { droplet_id, error } => {
+                self.recorder
+                    .finish(row, false, None, droplet_id, Some(error))
+            }
+        };
+        if let Err(e) = recorded {
             self.errors.push(e.to_string());
         }
     }

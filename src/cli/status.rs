@@ -11,7 +11,7 @@ pub fn run(session: &Session) -> anyhow::Result<ExitCode> {
     let env = session.env(&config)?;
     let client = session.client(&config)?;
     let desired = config.desired_hosts(&env);
-    let live = crate::plan::fetch::live(&client, &env)?;
+    let live = client.droplets_tagged(&crate::ownership::env_tag(&env))?;
     let mut rows: Vec<StatusRow> = desired
         .iter()
         .map(|h| {
@@ -23,7 +23,7 @@ pub fn run(session: &Session) -> anyhow::Result<ExitCode> {
                 desired_size: h.size.clone(),
                 live_size: d.map(|d| d.size_slug.clone()),
                 status: d
-                    .map(|d| d.status.clone())
+                    .map(|d| d.status.to_string())
                     .unwrap_or_else(|| "missing".into()),
                 droplet_id: d.map(|d| d.id),
                 public_ipv4: d.and_then(|d| d.public_ipv4().map(str::to_string)),
@@ -40,7 +40,7 @@ pub fn run(session: &Session) -> anyhow::Result<ExitCode> {
             droplet_name: d.name.clone(),
             desired_size: "(not in config)".into(),
             live_size: Some(d.size_slug.clone()),
-            status: d.status.clone(),
+            status: d.status.to_string(),
             droplet_id: Some(d.id),
             public_ipv4: d.public_ipv4().map(str::to_string),
             private_ipv4: d.private_ipv4().map(str::to_string),

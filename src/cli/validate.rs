@@ -25,7 +25,7 @@ pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         return Ok(exit::code(exit::SUCCESS));
     }
     let client = session.client(&config)?;
-    let catalog = crate::plan::fetch::catalog(&client, &all)?;
+    let catalog = client.catalog(all.iter().map(|h| h.image.as_str()))?;
     crate::plan::check_catalog(&config, &all, &catalog)?;
     session.out.stdout(&format!(
         "{}: API checks passed (SSH key `{}`, regions, sizes and images exist and fit together).",

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Config, Pos, Problem};
+use crate::ownership::{HostTags, Settings};
 
 pub const DEFAULT_IMAGE: &str = "ubuntu-22-04-x64";
 /// The API's limit on `user_data`.
@@ -45,81 +46,27 @@ pub struct DesiredHost {
     pub pos: Pos,
 }
 
-pub const MANAGED_TAG: &str = "stagecraft";
-
-pub fn env_tag(env: &str) -> String {
-    format!("stagecraft:env:{env}")
-}
-
-pub const ROLE_TAG_PREFIX: &str = "stagecraft:role:";
-
-pub fn role_tag(role: &str) -> String {
-    format!("stagecraft:role:{role}")
-}
-
-pub const SPEC_TAG_PREFIX: &str = "stagecraft:spec:";
-
-/// `stagecraft:tags:<hash>`: which user tags stagecraft set on the droplet (see [`tags_hash`]).
-pub const TAGS_TAG_PREFIX: &str = "stagecraft:tags:";
-
-/// A short hash of a sorted set of user tags. A later plan finds the subset of a droplet's tags with this
-/// hash: the ones stagecraft set, which it may remove, as opposed to tags added by hand.
-pub fn tags_hash(user_tags: &[String]) -> String {
-    short_hash(&serde_json::json!({ "tags": user_tags }))
-}
-
-fn short_hash(value: &serde_json::Value) -> String {
-    let digest = Sha256::digest(value.to_string().as_bytes());
-    digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Whether a tag is stagecraft's own (`stagecraft` or `stagecraft:...`) rather than the user's.
-pub fn is_stagecraft_tag(tag: &str) -> bool {
-    tag == MANAGED_TAG || tag.starts_with("stagecraft:")
-}
-/// Carried by a replacement droplet until the one it replaces is deleted.
-pub const REPLACES_TAG_PREFIX: &str = "stagecraft:replaces:";
-
 impl DesiredHost {
-    /// A short hash of the settings the API does not show back (user data, SSH key, VPC, flags), so a
-    /// stateless plan can still see them change. Carried as the `stagecraft:spec:<hash>` tag. Tags are
-    /// not in it: they change in place, and have their own `stagecraft:tags:<hash>` tag.
-    pub fn spec_hash(&self) -> String {
-        short_hash(&self.settings(None))
-    }
-
-    /// The spec hash of earlier builds, which covered the user tags too (`user_tags` sorted). Still
-    /// recognised, so the droplets they made are retagged, not replaced.
-    pub fn legacy_spec_hash_with(&self, user_tags: &[String]) -> String {
-        short_hash(&self.settings(Some(user_tags)))
-    }
-
-    fn settings(&self, legacy_tags: Option<&[String]>) -> serde_json::Value {
-        let mut canonical = serde_json::json!({
-            "user_data": self.user_data,
-            "ssh_key": self.ssh_key_name,
-            "vpc_uuid": self.vpc_uuid,
-            "monitoring": self.monitoring,
-            "ipv6": self.ipv6,
-            "backups": self.backups,
-        });
-        if let Some(tags) = legacy_tags {
-            canonical["tags"] = serde_json::json!(tags);
+    /// What decides the host's tags and hashes (see [`crate::ownership`]).
+    pub fn ownership(&self) -> HostTags<'_> {
+        HostTags {
+            env: &self.env,
+            role: &self.role,
+            user_tags: &self.user_tags,
+            settings: Settings {
+                user_data: self.user_data.as_deref(),
+                ssh_key: &self.ssh_key_name,
+                vpc_uuid: self.vpc_uuid.as_deref(),
+                monitoring: self.monitoring,
+                ipv6: self.ipv6,
+                backups: self.backups,
+            },
         }
-        canonical
     }
 
     /// Every tag the droplet is created with: stagecraft's own, then the user's.
     pub fn tags(&self) -> Vec<String> {
-        let mut tags = vec![
-            MANAGED_TAG.to_string(),
-            env_tag(&self.env),
-            role_tag(&self.role),
-            format!("{SPEC_TAG_PREFIX}{}", self.spec_hash()),
-            format!("{TAGS_TAG_PREFIX}{}", tags_hash(&self.user_tags)),
-        ];
-        tags.extend(self.user_tags.iter().cloned());
-        tags
+        self.ownership().all()
     }
 
     /// `user_data` as shown to people: its size and hash, never its text (it may hold secrets).

@@ -6,9 +6,10 @@ use regex::Regex;
 
 use std::collections::BTreeMap;
 
-use super::hosts::{self, DesiredHost, env_tag, role_tag};
+use super::hosts::{self, DesiredHost};
 use super::located::{Node, Value};
 use super::{Config, Pos, Problem};
+use crate::ownership::{env_tag, role_tag};
 
 /// DigitalOcean's droplet name pattern (DIGEST.md §12), at most 255 characters.
 static DROPLET_NAME: LazyLock<Regex> =

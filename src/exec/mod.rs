@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::config::hosts::env_tag;
 use crate::output::exec::ExecOut;
-use crate::plan::fetch;
+use crate::ownership::env_tag;
 use crate::provider::{Client, ProviderError};
 
 use retry::{Attempt, Backoff};
@@ -135,7 +134,7 @@ pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError
             });
         }
     }
-    let live = fetch::live(ctx.client, ctx.env)?;
+    let live = ctx.client.droplets_tagged(&env_tag(ctx.env))?;
     let destinations = match target::locate(&selected, &live, options.private) {
         Ok(found) => found,
         Err(problems) => return Err(ExecError::Hosts(explain_missing(ctx, problems)?)),
@@ -226,7 +225,7 @@ fn explain_missing(
     if missing.is_empty() {
         return Ok(problems);
     }
-    let unmanaged = fetch::same_name_unmanaged(ctx.client, ctx.env, &missing)?;
+    let unmanaged = crate::plan::unmanaged_named(ctx.client, ctx.env, &missing)?;
     Ok(problems
         .into_iter()
         .map(|p| match p {

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::config::schema_check::did_you_mean;
 use crate::config::{DesiredHost, SshTarget};
-use crate::provider::Droplet;
+use crate::provider::{Droplet, DropletStatus};
 
 /// Which hosts of the env a command runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,11 +243,11 @@ pub fn locate(
                 continue;
             }
         };
-        if droplet.status != "active" {
+        if droplet.status != DropletStatus::Active {
             problems.push(HostProblem::NotActive {
                 host: name,
                 droplet_name,
-                status: droplet.status.clone(),
+                status: droplet.status.to_string(),
             });
             continue;
         }
@@ -296,7 +296,7 @@ mod tests {
         Droplet {
             id,
             name: name.into(),
-            status: status.into(),
+            status: status.to_string().into(),
             locked: false,
             memory: 0,
             vcpus: 0,

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::error::IngestError;
+use crate::provider::Collection;
 
 /// One ingestable collection. The order of [`Resource::ALL`] is the order of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -83,26 +84,16 @@ impl Resource {
             })
     }
 
-    /// The API collection path.
-    pub fn path(self) -> &'static str {
+    /// The API collection it is read from.
+    pub fn collection(self) -> Collection {
         match self {
-            Resource::Droplets => "/v2/droplets",
-            Resource::Databases => "/v2/databases",
-            Resource::Firewalls => "/v2/firewalls",
-            Resource::Vpcs => "/v2/vpcs",
-            Resource::LoadBalancers => "/v2/load_balancers",
-            Resource::Domains => "/v2/domains",
+            Resource::Droplets => Collection::Droplets,
+            Resource::Databases => Collection::Databases,
+            Resource::Firewalls => Collection::Firewalls,
+            Resource::Vpcs => Collection::Vpcs,
+            Resource::LoadBalancers => Collection::LoadBalancers,
+            Resource::Domains => Collection::Domains,
         }
-    }
-
-    /// The collection's key in the reply body; the same as the name.
-    pub fn key(self) -> &'static str {
-        self.name()
-    }
-
-    /// `GET /v2/databases` has no page parameters and no links (DIGEST §11): one request, one "page".
-    pub fn paginated(self) -> bool {
-        self != Resource::Databases
     }
 
     /// The table, schema included (`ops` on both backends: SQLite attaches its file as `ops`).
@@ -390,7 +381,10 @@ mod tests {
             (Resource::Domains, "domains_list.json"),
         ] {
             let body = example(file);
-            let items = body[resource.key()].as_array().unwrap().clone();
+            let items = body[resource.collection().key()]
+                .as_array()
+                .unwrap()
+                .clone();
             assert!(!items.is_empty(), "{file}");
             for item in items {
                 let row = resource.row(item).unwrap();

@@ -9,7 +9,7 @@ use super::resources::{Resource, Row};
 use super::store::{self, NewRun, Store, WriteMode};
 use super::summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};
 use crate::clock::{Clock, rfc3339};
-use crate::provider::{Client, ProviderError, RetryMode};
+use crate::provider::{Client, ProviderError};
 
 /// Rows per statement for the one-shot (unpaginated) databases listing; paginated lists use their pages.
 const BATCH: usize = crate::provider::client::PER_PAGE as usize;
@@ -151,11 +151,7 @@ fn ingest_resource(
         }
         Ok(())
     };
-    let listed = if resource.paginated() {
-        client.list_pages(resource.path(), resource.key(), &mut write_page)
-    } else {
-        list_unpaginated(client, resource).and_then(&mut write_page)
-    };
+    let listed = client.each_page(resource.collection(), &mut write_page);
     let outcome = match listed {
         Ok(()) => match db.mark_deleted(resource, run_id, &started_at) {
             Ok(deleted) => {
@@ -183,7 +179,7 @@ fn ingest_resource(
         Err(Failure::Item(message)) => (
             ResourceStatus::Partial,
             0,
-            Some(format!("{}: {message}", resource.path())),
+            Some(format!("{}: {message}", resource.collection().path())),
         ),
         Err(Failure::Store(e)) => {
             let _ = db.rollback();
@@ -210,14 +206,4 @@ fn ingest_resource(
         finished_at: rfc3339(clock.now()),
         error,
     })
-}
-
-/// `GET /v2/databases` in one request (with the usual retry policy), as a single page.
-fn list_unpaginated(client: &Client, resource: Resource) -> Result<Vec<Value>, Failure> {
-    let reply = client.send("GET", resource.path(), None, RetryMode::Idempotent)?;
-    match reply.body.get(resource.key()) {
-        Some(Value::Array(items)) => Ok(items.clone()),
-        Some(Value::Null) | None => Ok(Vec::new()),
-        Some(_) => Err(Failure::Item(format!("`{}` is not a list", resource.key()))),
-    }
 }

@@ -41,11 +41,11 @@ impl FakeApi {
             let (a1, a2) = (account.clone(), account.clone());
             let base = base.clone();
             server
-                .mock("GET", resource.path())
+                .mock("GET", resource.collection().path())
                 .match_query(mockito::Matcher::Any)
                 .with_status_code_from_request(move |req| {
                     let a = a1.lock().unwrap();
-                    match a.faults.get(resource.path()) {
+                    match a.faults.get(resource.collection().path()) {
                         Some((status, from)) if page_of(req.path_and_query()) >= *from => *status,
                         _ => 200,
                     }
@@ -53,7 +53,7 @@ impl FakeApi {
                 .with_body_from_request(move |req| {
                     let a = a2.lock().unwrap();
                     let page = page_of(req.path_and_query());
-                    if let Some((status, from)) = a.faults.get(resource.path())
+                    if let Some((status, from)) = a.faults.get(resource.collection().path())
                         && page >= *from
                     {
                         return json!({"id": "fault", "message": format!("injected {status}")})
@@ -61,15 +61,15 @@ impl FakeApi {
                             .into_bytes();
                     }
                     let all = a.items.get(&resource).cloned().unwrap_or_default();
-                    if !resource.paginated() {
-                        return json!({ resource.key(): all }).to_string().into_bytes();
+                    if !resource.collection().paginated() {
+                        return json!({ resource.collection().key(): all }).to_string().into_bytes();
                     }
                     let per_page = 200;
                     let start = (page - 1) * per_page;
                     let slice: Vec<Value> = all.iter().skip(start).take(per_page).cloned().collect();
-                    let mut body = json!({ resource.key(): slice, "links": {}, "meta": {"total": all.len()} });
+                    let mut body = json!({ resource.collection().key(): slice, "links": {}, "meta": {"total": all.len()} });
                     if start + per_page < all.len() {
-                        body["links"] = json!({"pages": {"next": format!("{base}{}?page={}&per_page=200", resource.path(), page + 1)}});
+                        body["links"] = json!({"pages": {"next": format!("{base}{}?page={}&per_page=200", resource.collection().path(), page + 1)}});
                     }
                     body.to_string().into_bytes()
                 })
@@ -339,7 +339,7 @@ fn a_4xx_is_not_retried_and_every_type_failing_is_an_error() {
     let api = FakeApi::new(account(1));
     api.edit(|a| {
         for r in Resource::ALL {
-            a.faults.insert(r.path().into(), (403, 1));
+            a.faults.insert(r.collection().path().into(), (403, 1));
         }
     });
     let db = Db::new();

@@ -17,22 +17,21 @@ pub fn render_text(report: &Report) -> String {
             .as_deref()
             .map(|i| format!(" ip={i}"))
             .unwrap_or_default();
-        if r.ok {
+        if r.ok() {
             out.push_str(&format!(
                 "  ok      {:<width$}  {}{id}{ip}\n",
                 r.droplet_name, r.action
             ));
         } else {
             let rid = r
-                .request_id
-                .as_deref()
+                .request_id()
                 .map(|i| format!(" (request id {i})"))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "  FAILED  {:<width$}  {}{id}: {}{rid}\n",
                 r.droplet_name,
                 r.action,
-                r.error.as_deref().unwrap_or("")
+                r.error().unwrap_or("")
             ));
         }
     }
@@ -54,6 +53,24 @@ pub fn render_text(report: &Report) -> String {
         }
     ));
     out
+}
+
+/// Why the action log of `apply --db` has holes, for stderr; `None` when every action was recorded.
+pub fn render_recording_problems(report: &Report) -> Option<String> {
+    let problems = &report.recording_problems;
+    if problems.is_empty() {
+        return None;
+    }
+    let mut text = format!(
+        "recording actions in the database failed {} time{}; ops.do_actions is missing what this apply did:",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for problem in problems {
+        text.push_str(&format!("\n  {problem}"));
+    }
+    text.push_str("\nThe droplets are as the report above says; check the database before relying on its log.");
+    Some(text)
 }
 
 pub fn render_json(report: &Report) -> String {

@@ -1,29 +1,8 @@
 //! Checks of the desired hosts against the account's catalogue (regions, sizes, images, SSH keys). Pure.
 
-use std::collections::BTreeMap;
-
 use crate::config::DesiredHost;
 use crate::config::schema_check::did_you_mean;
-use crate::provider::{Image, Region, Size, SshKey};
-
-/// What the API says exists, fetched once per plan.
-#[derive(Debug, Clone, Default)]
-pub struct Catalog {
-    pub regions: Vec<Region>,
-    pub sizes: Vec<Size>,
-    /// Each distinct image the config names, `None` when the API does not know it.
-    pub images: BTreeMap<String, Option<Image>>,
-    pub ssh_keys: Vec<SshKey>,
-}
-
-impl Catalog {
-    pub fn prices(&self) -> BTreeMap<String, f64> {
-        self.sizes
-            .iter()
-            .map(|s| (s.slug.clone(), s.price_monthly))
-            .collect()
-    }
-}
+use crate::provider::Catalog;
 
 /// One reason the config cannot be applied to this account, tied to the host it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

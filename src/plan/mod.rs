@@ -2,13 +2,14 @@
 
 pub mod checks;
 pub mod diff;
-pub mod fetch;
 pub mod model;
 
 pub use model::{Change, Conflict, Entry, Plan};
 
 use crate::config::{Config, DesiredHost};
-use crate::provider::{Client, Droplet, ProviderError};
+use crate::ownership::env_tag;
+use crate::ownership::names::in_env;
+use crate::provider::{Catalog, Client, Droplet, ProviderError};
 
 /// Why no plan could be made.
 #[derive(Debug, thiserror::Error)]
@@ -42,15 +43,15 @@ pub struct Planned {
 /// Validates against the API, lists the env and diffs. GET requests only.
 pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, PlanError> {
     let desired = config.desired_hosts(env);
-    let catalog = fetch::catalog(client, &desired)?;
+    let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()))?;
     check_catalog(config, &desired, &catalog)?;
-    let live = fetch::live(client, env)?;
+    let live = client.droplets_tagged(&env_tag(env))?;
     let missing: Vec<&str> = desired
         .iter()
         .filter(|h| !live.iter().any(|d| d.name == h.droplet_name))
         .map(|h| h.droplet_name.as_str())
         .collect();
-    let unmanaged = fetch::same_name_unmanaged(client, env, &missing)?;
+    let unmanaged = unmanaged_named(client, env, &missing)?;
     let prices = catalog.prices();
     let plan = diff::diff(&diff::Inputs {
         env,
@@ -79,7 +80,7 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
 
 /// The plan of `destroy`: every managed droplet of the env goes, nothing else is looked at.
 pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
-    let live = fetch::live(client, env)?;
+    let live = client.droplets_tagged(&env_tag(env))?;
     let no_prices = std::collections::BTreeMap::new();
     let inputs = diff::Inputs {
         env,
@@ -100,11 +101,22 @@ pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
     })
 }
 
+/// Droplets outside the env whose names are in `names`: they hold a name the config wants.
+pub fn unmanaged_named(
+    client: &Client,
+    env: &str,
+    names: &[&str],
+) -> Result<Vec<Droplet>, ProviderError> {
+    let mut found = client.droplets_named(names)?;
+    found.retain(|d| !in_env(d, env));
+    Ok(found)
+}
+
 /// The API-side checks of `validate` and `plan`.
 pub fn check_catalog(
     config: &Config,
     desired: &[DesiredHost],
-    catalog: &checks::Catalog,
+    catalog: &Catalog,
 ) -> Result<(), PlanError> {
     let provider = config.provider();
     let max_usd = provider.policy.as_ref().and_then(|p| p.max_monthly_usd);

@@ -1,12 +1,22 @@
-//! The DigitalOcean API client and the typed objects it returns.
+//! The DigitalOcean API: the only module that knows a `/v2` path or builds a request body. `client` is the
+//! wire (auth, retries, pacing, pages, audit); each other file is one resource's typed operations.
 
+pub mod actions;
 pub mod audit;
+pub mod catalog;
 pub mod client;
+pub mod droplets;
 pub mod error;
+pub mod inventory;
 pub mod models;
 pub mod retry;
+pub mod tags;
 
+pub use actions::DropletAction;
+pub use catalog::Catalog;
 pub use client::{Client, ClientOptions, Reply, Token, encode};
+pub use droplets::{CreateDroplets, Created, ImageRef};
 pub use error::{ApiErrorBody, ProviderError};
-pub use models::{Account, Action, Droplet, Image, Region, Size, SshKey};
+pub use inventory::Collection;
+pub use models::{Account, Action, Droplet, DropletStatus, Image, Region, Size, SshKey};
 pub use retry::RetryMode;

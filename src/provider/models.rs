@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub struct Droplet {
     pub id: u64,
     pub name: String,
-    pub status: String,
+    pub status: DropletStatus,
     #[serde(default)]
     pub locked: bool,
     #[serde(default)]
@@ -28,6 +28,53 @@ pub struct Droplet {
     pub vpc_uuid: Option<String>,
     #[serde(default)]
     pub features: Vec<String>,
+}
+
+/// A droplet's `status`. Values the API may add later are kept as they came.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(from = "String", into = "String")]
+pub enum DropletStatus {
+    New,
+    Active,
+    Off,
+    Archive,
+    Other(String),
+}
+
+impl DropletStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            DropletStatus::New => "new",
+            DropletStatus::Active => "active",
+            DropletStatus::Off => "off",
+            DropletStatus::Archive => "archive",
+            DropletStatus::Other(other) => other,
+        }
+    }
+}
+
+impl From<String> for DropletStatus {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "new" => DropletStatus::New,
+            "active" => DropletStatus::Active,
+            "off" => DropletStatus::Off,
+            "archive" => DropletStatus::Archive,
+            _ => DropletStatus::Other(text),
+        }
+    }
+}
+
+impl From<DropletStatus> for String {
+    fn from(status: DropletStatus) -> Self {
+        status.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for DropletStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -88,6 +135,11 @@ impl Droplet {
 
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)
+    }
+
+    /// Active, unlocked and with a public address: what the API can tell of "ready".
+    pub fn is_up(&self) -> bool {
+        self.status == DropletStatus::Active && !self.locked && self.public_ipv4().is_some()
     }
 }
 

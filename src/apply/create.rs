@@ -1,0 +1,136 @@
+//! Creates, exactly once: a batch is sent once, and after an ambiguous failure the env is listed and what
+//! the API did create is adopted before only the missing names are sent again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::batch::Batch;
+use super::engine::Engine;
+use super::sink::{ActionKind, Finished};
+use super::watch::{Pending, Task};
+use crate::ownership::env_tag;
+use crate::provider::ProviderError;
+
+/// Ambiguous create failures are looked into and re-sent at most this many times in all.
+const CREATE_ATTEMPTS: u32 = 3;
+
+impl Engine<'_> {
+    /// Sends one create batch exactly once; returns a boot task per droplet created.
+    pub(super) fn create_batch(
+        &mut self,
+        batch: &Batch,
+        known_ids: &BTreeSet<u64>,
+        replaced: &BTreeMap<String, u64>,
+    ) -> Vec<Pending> {
+        let mut remaining: Vec<String> = batch.names.clone();
+        let mut created: Vec<(String, u64)> = Vec::new();
+        let rows: BTreeMap<String, Option<i64>> = remaining
+            .iter()
+            .map(|n| (n.clone(), self.sink.pending(n, None, ActionKind::Create)))
+            .collect();
+        for name in &remaining {
+            self.progress.update(name, "creating");
+        }
+        let mut attempt = 0;
+        let mut failure: Option<ProviderError> = None;
+        let mut do_actions: BTreeMap<String, Option<u64>> = BTreeMap::new();
+        while !remaining.is_empty() && attempt < CREATE_ATTEMPTS {
+            attempt += 1;
+            match self.client.create_droplets(&batch.request(&remaining)) {
+                Ok(reply) => {
+                    for (d, action) in reply.droplets {
+                        if remaining.contains(&d.name) {
+                            do_actions.insert(d.name.clone(), action);
+                            created.push((d.name, d.id));
+                        }
+                    }
+                    let got: BTreeSet<&str> = created.iter().map(|(n, _)| n.as_str()).collect();
+                    remaining.retain(|n| !got.contains(n.as_str()));
+                    failure = None;
+                    break;
+                }
+                Err(e) if e.is_ambiguous() => {
+                    // The request may have worked. Look before sending anything again.
+                    self.options.clock.sleep(self.options.poll_interval);
+                    match self.find_created(&remaining, known_ids) {
+                        Ok(found) => {
+                            for (name, id) in found {
+                                self.progress.update(
+                                    &name,
+                                    "adopted a droplet the API created despite the error",
+                                );
+                                remaining.retain(|n| *n != name);
+                                created.push((name, id));
+                            }
+                            failure = Some(e);
+                        }
+                        Err(look) => {
+                            // Unknown whether it was created: sending again could duplicate it.
+                            let msg = format!(
+                                "{e}; then listing to check whether it was created failed too ({look}); run apply again to finish safely"
+                            );
+                            for name in std::mem::take(&mut remaining) {
+                                self.create_failed(&name, rows[&name], msg.clone(), &e);
+                            }
+                            break;
+                        }
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = &failure {
+            for name in std::mem::take(&mut remaining) {
+                self.create_failed(&name, rows[&name], e.to_string(), e);
+            }
+        }
+        created
+            .into_iter()
+            .map(|(name, id)| {
+                self.progress.update(&name, "booting");
+                let replaces = replaced.get(&name).copied();
+                let action = match replaces {
+                    Some(_) => ActionKind::Replace,
+                    None => ActionKind::Create,
+                };
+                let mut p = Pending::new(&name, action, Task::Boot { id, replaces });
+                p.row = rows.get(&name).copied().flatten();
+                p.do_action = do_actions.get(&name).copied().flatten();
+                p
+            })
+            .collect()
+    }
+
+    fn create_failed(&mut self, name: &str, row: Option<i64>, error: String, e: &ProviderError) {
+        self.sink.finish(
+            row,
+            Finished::Failed {
+                droplet_id: None,
+                error: &error,
+            },
+        );
+        self.fail(
+            name,
+            ActionKind::Create,
+            None,
+            error,
+            e.request_id().map(str::to_string),
+        );
+    }
+
+    /// Managed droplets named in `names` that were not there when the plan was made.
+    fn find_created(
+        &self,
+        names: &[String],
+        known_ids: &BTreeSet<u64>,
+    ) -> Result<Vec<(String, u64)>, ProviderError> {
+        let live = self.client.droplets_tagged(&env_tag(self.env))?;
+        Ok(live
+            .into_iter()
+            .filter(|d| names.contains(&d.name) && !known_ids.contains(&d.id))
+            .map(|d| (d.name, d.id))
+            .collect())
+    }
+}

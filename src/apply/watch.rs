@@ -1,0 +1,203 @@
+//! The poll loop: one env listing per tick advances every pending task (boots, resizes, deletes) until
+//! each is done or past its deadline.
+
+use std::collections::BTreeMap;
+
+use super::engine::Engine;
+use super::resize::{self, Next, Stage};
+use super::sink::{ActionKind, Finished};
+use crate::ownership::env_tag;
+use crate::provider::Droplet;
+
+#[derive(Debug)]
+pub(super) enum Task {
+    /// A new droplet (or a replacement's new droplet) until it is up.
+    Boot {
+        id: u64,
+        replaces: Option<u64>,
+    },
+    Resize {
+        id: u64,
+        size: String,
+        stage: Stage,
+    },
+    /// Deleted; waiting for it to leave the listing.
+    Gone {
+        id: u64,
+    },
+}
+
+impl Task {
+    fn id(&self) -> u64 {
+        match self {
+            Task::Boot { id, .. } | Task::Resize { id, .. } | Task::Gone { id } => *id,
+        }
+    }
+}
+
+/// One host's unfinished work.
+pub(super) struct Pending {
+    pub(super) droplet_name: String,
+    pub(super) action: ActionKind,
+    pub(super) task: Task,
+    /// The `ops.do_actions` row to finish when the task ends.
+    pub(super) row: Option<i64>,
+    /// DigitalOcean's action id for the create, from the reply's `links.actions`.
+    pub(super) do_action: Option<u64>,
+}
+
+impl Pending {
+    pub(super) fn new(droplet_name: &str, action: ActionKind, task: Task) -> Pending {
+        Pending {
+            droplet_name: droplet_name.to_string(),
+            action,
+            task,
+            row: None,
+            do_action: None,
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// Polls with one listing per tick until every pending task is done or the deadlines pass.
+    pub(super) fn watch(&mut self, mut pending: Vec<Pending>) {
+        let clock = self.options.clock.clone();
+        let start = clock.instant();
+        let mut first = true;
+        while !pending.is_empty() {
+            if !first {
+                clock.sleep(self.options.poll_interval);
+            }
+            first = false;
+            let elapsed = clock.instant().saturating_duration_since(start);
+            // A failed listing is never read as "gone": it only counts against the deadline.
+            let (live, last_error) = match self.client.droplets_tagged(&env_tag(self.env)) {
+                Ok(live) => (live, None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            let by_id: BTreeMap<u64, &Droplet> = live.iter().map(|d| (d.id, d)).collect();
+            let mut still = Vec::new();
+            for mut p in pending {
+                let deadline = match p.task {
+                    Task::Gone { .. } => self.options.delete_timeout,
+                    _ => self.options.timeout,
+                };
+                if last_error.is_none() && self.step(&mut p, &by_id) {
+                    continue;
+                }
+                if elapsed >= deadline {
+                    let id = p.task.id();
+                    let why = match &last_error {
+                        Some(e) => format!(
+                            "timed out after {}s; the last listing failed: {e}",
+                            deadline.as_secs()
+                        ),
+                        None => format!(
+                            "timed out after {}s waiting (droplet status `{}`); run apply again to finish",
+                            deadline.as_secs(),
+                            by_id.get(&id).map_or("unknown", |d| d.status.as_str()),
+                        ),
+                    };
+                    let failed = Finished::Failed {
+                        droplet_id: Some(id),
+                        error: &why,
+                    };
+                    self.sink.finish(p.row, failed);
+                    self.fail(&p.droplet_name, p.action, Some(id), why, None);
+                    continue;
+                }
+                still.push(p);
+            }
+            pending = still;
+        }
+    }
+
+    /// Advances one task with the latest listing; true when it is finished (done or failed).
+    fn step(&mut self, p: &mut Pending, by_id: &BTreeMap<u64, &Droplet>) -> bool {
+        match p.task {
+            Task::Gone { id } => {
+                if by_id.contains_key(&id) {
+                    return false;
+                }
+                self.progress.update(&p.droplet_name, "deleted");
+                self.ok(&p.droplet_name, p.action, None, Some(id));
+                true
+            }
+            Task::Boot { id, replaces } => {
+                let Some(droplet) = by_id.get(&id) else {
+                    return false;
+                };
+                self.booted(p, droplet, replaces)
+            }
+            Task::Resize {
+                id,
+                ref size,
+                stage,
+            } => {
+                let Some(droplet) = by_id.get(&id).copied() else {
+                    self.fail(
+                        &p.droplet_name,
+                        p.action,
+                        Some(id),
+                        "the droplet disappeared during the resize".into(),
+                        None,
+                    );
+                    return true;
+                };
+                match resize::step(stage, size, self.options.resize_disk, droplet) {
+                    Next::Done => {
+                        self.progress
+                            .update(&p.droplet_name, &format!("{} done", p.action));
+                        self.ok(&p.droplet_name, p.action, Some(droplet), None);
+                        true
+                    }
+                    Next::Go { stage: next, send } => {
+                        if let Some(action) = send
+                            && !self.action(p, id, &action)
+                        {
+                            return true;
+                        }
+                        if let Task::Resize { stage, .. } = &mut p.task {
+                            *stage = next;
+                        }
+                        false
+                    }
+                }
+            }
+        }
+    }
+
+    /// A booting droplet seen in the listing: done once it is up, and then a replaced one is deleted.
+    fn booted(&mut self, p: &mut Pending, droplet: &Droplet, replaces: Option<u64>) -> bool {
+        if !droplet.is_up() {
+            self.progress.update(
+                &p.droplet_name,
+                &format!("{} (waiting to be active with an address)", droplet.status),
+            );
+            return false;
+        }
+        let done = Finished::Done {
+            do_action: p.do_action,
+            droplet_id: Some(droplet.id),
+        };
+        self.sink.finish(p.row, done);
+        if let Some(old) = replaces {
+            // The new droplet is ready: only now does the old one go.
+            self.progress
+                .update(&p.droplet_name, "new droplet ready; deleting the old one");
+            return match self.delete(&p.droplet_name, old, ActionKind::Replace) {
+                Some(gone) => {
+                    *p = gone;
+                    false
+                }
+                None => true,
+            };
+        }
+        self.progress.update(
+            &p.droplet_name,
+            &format!("active at {}", droplet.public_ipv4().unwrap_or("?")),
+        );
+        self.ok(&p.droplet_name, p.action, Some(droplet), None);
+        true
+    }
+}
