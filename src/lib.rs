@@ -1,4 +1,22 @@
 //! stagecraft: make DigitalOcean droplets match a declarative `stagecraft.yml`.
+//!
+//! The map. Each module owns one concern and may call only the modules listed after "calls"; everything
+//! points down, and nothing but `output` prints.
+//!
+//! | module | owns | calls |
+//! |---|---|---|
+//! | `cli` | arguments (clap), the session (config, token, client), one thin file per command, exit codes | everything below |
+//! | `output` | all printing: plans, reports, progress, status, errors | the data types it renders |
+//! | `apply` | carrying out a plan: `engine` orders the steps; `create` (exactly-once batches), `retag`, `resize` (a pure state machine), `watch` (the poll loop); the env lock; saved plans | `plan`, `ownership`, `provider`, `config`, `clock` |
+//! | `plan` | the pure diff of desired hosts against live droplets (`diff`), its data (`model`), catalogue checks, and `make`: the GETs a plan needs | `ownership`, `provider`, `config` |
+//! | `exec` | commands on hosts over the system's OpenSSH: targets, quoting, fan-out, retries | `plan`, `ownership`, `provider`, `config` |
+//! | `ingest` | the account's inventory into PostgreSQL or SQLite, runs and audit rows, `apply --db`'s action log | `provider`, `clock` |
+//! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names) |
+//! | `ownership` | which droplets and tags are stagecraft's: tag names and prefixes, the hashes carried as tags, what a retag may remove and in what order | `provider` (the `Droplet` model only) |
+//! | `provider` | the DigitalOcean API: the only place a `/v2` path or a request body is written; one file per resource (`droplets`, `actions`, `tags`, `catalog`, `inventory`) over the wire (`client`: auth, retries, pacing; `pages`; `audit`) | `clock` |
+//! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product | — |
+//! | `clock` | time, injectable: every wait goes through it so tests never sleep | — |
+//! | `exit` | the one table of exit codes | — |
 
 pub mod apply;
 pub mod cli;

@@ -11,7 +11,7 @@ use super::located::{Node, Value};
 use super::{Config, Pos, Problem};
 use crate::ownership::{env_tag, role_tag};
 
-/// DigitalOcean's droplet name pattern (DIGEST.md §12), at most 255 characters.
+/// DigitalOcean's droplet name pattern (docs/api-contract.md), at most 255 characters.
 static DROPLET_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9]?[a-z0-9A-Z.\-]*[a-z0-9A-Z]$").expect("valid regex"));
 /// DigitalOcean's tag pattern, at most 255 characters.

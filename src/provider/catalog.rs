@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::client::{Client, encode};
+use super::client::Client;
 use super::error::ProviderError;
 use super::models::{Account, Image, Region, Size, SshKey};
+use super::url::encode;
 
 /// What the API says exists, fetched once per plan.
 #[derive(Debug, Clone, Default)]

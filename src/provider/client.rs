@@ -10,13 +10,12 @@ use serde_json::Value;
 use super::audit::{AuditEntry, AuditLog};
 use super::error::{ApiErrorBody, ProviderError};
 use super::retry::{self, Outcome, RetryMode};
+use super::url::check_base_url;
 use crate::clock::{Clock, SystemClock, rfc3339};
 
 pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
 /// The largest page the API serves.
 pub const PER_PAGE: u32 = 200;
-// Past this many pages a listing is surely looping on a broken `next` link.
-const MAX_PAGES: usize = 100_000;
 // Below this many requests left in the window, pace requests out instead of running into 429s.
 const PACE_BELOW: u64 = 10;
 const MAX_PACE: Duration = Duration::from_secs(5);
@@ -137,88 +136,6 @@ impl Client {
             Err(ProviderError::Api { status: 404, .. }) => Ok(false),
             Err(e) => Err(e),
         }
-    }
-
-    /// Every item of a paginated collection, as typed values.
-    pub fn list_all<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        key: &str,
-    ) -> Result<Vec<T>, ProviderError> {
-        let mut all = Vec::new();
-        self.list_pages(path, key, |items| {
-            for item in items {
-                all.push(
-                    serde_json::from_value(item).map_err(|e| ProviderError::Decode {
-                        method: "GET".into(),
-                        path: path.to_string(),
-                        message: format!("an item of `{key}`: {e}"),
-                    })?,
-                );
-            }
-            Ok(())
-        })?;
-        Ok(all)
-    }
-
-    /// Walks every page of `path` (`per_page=200`), handing each page's `key` items to `on_page` as it
-    /// arrives. Any failed page fails the whole listing: a partial listing must never be acted on.
-    pub fn list_pages<E>(
-        &self,
-        path: &str,
-        key: &str,
-        mut on_page: impl FnMut(Vec<Value>) -> Result<(), E>,
-    ) -> Result<(), E>
-    where
-        E: From<ProviderError>,
-    {
-        let mut next = Some(with_query(path, &format!("per_page={PER_PAGE}")));
-        let mut page = 0usize;
-        let mut seen = 0u64;
-        let mut requested = std::collections::HashSet::new();
-        while let Some(current) = next.take() {
-            if !requested.insert(current.clone()) {
-                return Err(ProviderError::Decode {
-                    method: "GET".into(),
-                    path: current,
-                    message: "the `next` page link points back to a page already read".into(),
-                }
-                .into());
-            }
-            page += 1;
-            let reply = self
-                .send("GET", &current, None, RetryMode::Idempotent)
-                .map_err(|e| ProviderError::PartialListing {
-                    path: path.to_string(),
-                    page,
-                    source: Box::new(e),
-                })?;
-            let items = match reply.body.get(key) {
-                Some(Value::Array(items)) => items.clone(),
-                Some(Value::Null) | None => Vec::new(),
-                Some(_) => {
-                    return Err(ProviderError::Decode {
-                        method: "GET".into(),
-                        path: current,
-                        message: format!("`{key}` is not a list"),
-                    }
-                    .into());
-                }
-            };
-            seen += items.len() as u64;
-            let count = items.len();
-            on_page(items)?;
-            next = next_page(&reply.body, &current, page, count, seen);
-            if page >= MAX_PAGES && next.is_some() {
-                return Err(ProviderError::Decode {
-                    method: "GET".into(),
-                    path: path.to_string(),
-                    message: format!("more than {MAX_PAGES} pages"),
-                }
-                .into());
-            }
-        }
-        Ok(())
     }
 
     /// Sends one request with the retry policy of `mode`, returning the first successful reply.
@@ -456,168 +373,15 @@ fn describe_transport_error(error: &ureq::Error) -> String {
     }
 }
 
-/// The path+query of the next page: `links.pages.next` when given (every key of `links` is optional in
-/// the spec), else the following page number while `meta.total` says items are missing.
-fn next_page(body: &Value, current: &str, page: usize, count: usize, seen: u64) -> Option<String> {
-    if let Some(next) = body.pointer("/links/pages/next").and_then(Value::as_str) {
-        // Only the path and query are kept: the token goes to the configured host and no other.
-        return Some(path_and_query(next));
-    }
-    let total = body.pointer("/meta/total").and_then(Value::as_u64)?;
-    if count == 0 || seen >= total {
-        return None;
-    }
-    Some(set_query_param(current, "page", &(page + 1).to_string()))
-}
-
-fn path_and_query(url: &str) -> String {
-    match url.find("://") {
-        Some(i) => {
-            let rest = &url[i + 3..];
-            rest.find('/')
-                .map(|j| rest[j..].to_string())
-                .unwrap_or_else(|| "/".into())
-        }
-        None => url.to_string(),
-    }
-}
-
-fn with_query(path: &str, param: &str) -> String {
-    if path.contains('?') {
-        format!("{path}&{param}")
-    } else {
-        format!("{path}?{param}")
-    }
-}
-
-fn set_query_param(path: &str, key: &str, value: &str) -> String {
-    let (base, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut parts: Vec<String> = query
-        .split('&')
-        .filter(|p| !p.is_empty() && p.split('=').next() != Some(key))
-        .map(str::to_string)
-        .collect();
-    parts.push(format!("{key}={value}"));
-    format!("{base}?{}", parts.join("&"))
-}
-
-/// Percent-encodes a query value (tag names may hold `:`, which is kept readable).
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// Accepts `https://` URLs, and `http://` only for loopback hosts (the sandbox and tests).
-pub fn check_base_url(url: &str) -> Result<String, ProviderError> {
-    let bad = |reason: &str| ProviderError::BadUrl {
-        url: url.to_string(),
-        reason: reason.to_string(),
-    };
-    let trimmed = url.trim_end_matches('/');
-    let (scheme, rest) = trimmed
-        .split_once("://")
-        .ok_or_else(|| bad("is not a URL such as https://api.digitalocean.com"))?;
-    let authority = rest.split('/').next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err(bad(
-            "has no host (or carries credentials, which do not belong in a URL)",
-        ));
-    }
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority.split(':').next().unwrap_or("")
-    };
-    match scheme {
-        "https" => Ok(trimmed.to_string()),
-        "http" if is_loopback(host) => Ok(trimmed.to_string()),
-        "http" => Err(bad(
-            "must use https; plain http is allowed only for loopback addresses (127.0.0.1, localhost, ::1)",
-        )),
-        _ => Err(bad("must start with https://")),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
 /// Seconds since the epoch, for tests and callers that compare with `ratelimit-reset`.
 pub fn epoch_secs(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_urls() {
-        let cases = [
-            ("https://api.digitalocean.com", true),
-            ("https://api.digitalocean.com/", true),
-            ("http://127.0.0.1:8080", true),
-            ("http://localhost:1", true),
-            ("http://[::1]:9", true),
-            ("http://api.digitalocean.com", false),
-            ("http://10.0.0.1", false),
-            ("ftp://x", false),
-            ("api.digitalocean.com", false),
-            ("https://user:pw@host", false),
-        ];
-        for (url, ok) in cases {
-            assert_eq!(check_base_url(url).is_ok(), ok, "{url}");
-        }
-    }
-
-    #[test]
-    fn next_page_handles_every_links_variant() {
-        let cur = "/v2/droplets?tag_name=a&per_page=200";
-        let v = |s: &str| serde_json::from_str::<Value>(s).unwrap();
-        assert_eq!(next_page(&v(r#"{"links":{}}"#), cur, 1, 3, 3), None);
-        assert_eq!(
-            next_page(
-                &v(r#"{"links":{"pages":{}},"meta":{"total":3}}"#),
-                cur,
-                1,
-                3,
-                3
-            ),
-            None
-        );
-        assert_eq!(next_page(&v(r#"{}"#), cur, 1, 3, 3), None);
-        assert_eq!(
-            next_page(
-                &v(
-                    r#"{"links":{"pages":{"next":"https://api.digitalocean.com/v2/droplets?page=2&per_page=200","last":"x"}}}"#
-                ),
-                cur,
-                1,
-                200,
-                200
-            ),
-            Some("/v2/droplets?page=2&per_page=200".to_string())
-        );
-        // No links at all but meta says more: ask for the next page number.
-        assert_eq!(
-            next_page(&v(r#"{"meta":{"total":250}}"#), cur, 1, 200, 200),
-            Some("/v2/droplets?tag_name=a&per_page=200&page=2".to_string())
-        );
-    }
 
     #[test]
     fn token_is_redacted_in_debug() {
@@ -627,11 +391,5 @@ mod tests {
         ))
         .unwrap();
         assert!(!format!("{client:?}").contains("canary"));
-    }
-
-    #[test]
-    fn encodes_query_values() {
-        assert_eq!(encode("stagecraft:env:staging"), "stagecraft:env:staging");
-        assert_eq!(encode("a b&c"), "a%20b%26c");
     }
 }

@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::client::{Client, PER_PAGE, encode};
+use super::client::{Client, PER_PAGE};
 use super::error::ProviderError;
 use super::models::Droplet;
 use super::retry::RetryMode;
+use super::url::encode;
 
 /// Above this many wanted names, one `per_page=1` probe decides whether walking the account is cheaper
 /// than one exact-name lookup per name.

@@ -9,14 +9,17 @@ pub mod droplets;
 pub mod error;
 pub mod inventory;
 pub mod models;
+pub mod pages;
 pub mod retry;
 pub mod tags;
+pub mod url;
 
 pub use actions::DropletAction;
 pub use catalog::Catalog;
-pub use client::{Client, ClientOptions, Reply, Token, encode};
+pub use client::{Client, ClientOptions, Reply, Token};
 pub use droplets::{CreateDroplets, Created, ImageRef};
 pub use error::{ApiErrorBody, ProviderError};
 pub use inventory::Collection;
 pub use models::{Account, Action, Droplet, DropletStatus, Image, Region, Size, SshKey};
 pub use retry::RetryMode;
+pub use url::encode;

@@ -1,4 +1,4 @@
-//! The retry policy of contract C-DO-01: when a failed request may be sent again, and after how long.
+//! The retry policy: when a failed request may be sent again, and after how long (docs/api-contract.md).
 
 use std::time::Duration;
 

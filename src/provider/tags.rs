@@ -2,9 +2,10 @@
 
 use serde_json::{Value, json};
 
-use super::client::{Client, encode};
+use super::client::Client;
 use super::error::ProviderError;
 use super::retry::RetryMode;
+use super::url::encode;
 
 impl Client {
     /// Creates `tag`, which must exist before droplets can carry it. The API does not say what creating an
