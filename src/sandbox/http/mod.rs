@@ -3,7 +3,13 @@
 //! Written by hand instead of using `tiny_http` because the fault injector must be able to close a
 //! connection without sending anything ("drop", "reply_lost"), which needs control of the socket.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
+
+mod query;
+mod response;
+
+pub use query::{parse_query, percent_decode, percent_encode};
+pub use response::{Response, write_response};
 
 /// Largest header block we accept; anything bigger is answered with 400 and the connection closed.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -57,49 +63,6 @@ pub enum ReadError {
     Malformed(String),
     /// The socket failed mid-request; nothing useful can be sent back.
     Io,
-}
-
-/// One response to write.
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn new(status: u16) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    /// A JSON response from already-serialized bytes.
-    pub fn json_bytes(status: u16, body: Vec<u8>) -> Response {
-        let mut r = Response::new(status);
-        r.headers.push((
-            "content-type".into(),
-            "application/json; charset=utf-8".into(),
-        ));
-        r.body = body;
-        r
-    }
-
-    pub fn json(status: u16, value: &serde_json::Value) -> Response {
-        // Serializing a Value cannot fail (all keys are strings).
-        Response::json_bytes(status, serde_json::to_vec(value).unwrap_or_default())
-    }
-
-    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
-        let value = value.into();
-        if let Some(slot) = self.headers.iter_mut().find(|(k, _)| k == name) {
-            slot.1 = value;
-        } else {
-            self.headers.push((name.to_string(), value));
-        }
-    }
 }
 
 /// Reads one request from the connection.
@@ -244,113 +207,6 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
     }
 }
 
-/// Writes a response; `head_only` leaves the body out (HEAD) but keeps its Content-Length.
-pub fn write_response<W: Write>(
-    w: &mut W,
-    resp: &Response,
-    keep_alive: bool,
-    head_only: bool,
-) -> io::Result<()> {
-    // Head and body are written separately so a large page is not copied once more.
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(
-        format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes(),
-    );
-    for (k, v) in &resp.headers {
-        out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(v.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("content-length: {}\r\n", resp.body.len()).as_bytes());
-    if !keep_alive {
-        out.extend_from_slice(b"connection: close\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    if head_only || resp.body.len() < 16 * 1024 {
-        if !head_only {
-            out.extend_from_slice(&resp.body);
-        }
-        w.write_all(&out)?;
-    } else {
-        w.write_all(&out)?;
-        w.write_all(&resp.body)?;
-    }
-    w.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        413 => "Payload Too Large",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
-}
-
-/// Splits and percent-decodes `a=1&b=x%20y` (`+` means space, as in forms).
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-/// Percent-decodes a query component; invalid escapes are kept literally.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Percent-encodes a query component (unreserved characters and `:` kept).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,13 +246,5 @@ mod tests {
             parse("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
             Err(ReadError::Malformed(_))
         ));
-    }
-
-    #[test]
-    fn percent_round_trip() {
-        for s in ["a b", "stagecraft:env:x", "ü/&="] {
-            assert_eq!(percent_decode(&percent_encode(s)), s);
-        }
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 }
