@@ -5,6 +5,7 @@ mod api;
 pub mod args;
 mod catalogue;
 mod clock;
+mod conns;
 mod control;
 mod error;
 mod faults;
@@ -31,7 +32,7 @@ use std::thread::JoinHandle;
 
 pub use args::ServeArgs;
 pub use error::SandboxError;
-pub use options::{SandboxOptions, SeedKey};
+pub use options::{ConnectionLimits, SandboxOptions, SeedKey};
 
 use faults::Faults;
 use model::Data;
@@ -119,6 +120,9 @@ impl Sandbox {
             base_url: format!("http://{host}"),
             seed_keys: opts.seed_ssh_keys.clone(),
             shutdown: AtomicBool::new(false),
+            conns: conns::Conns::new(opts.connections.max),
+            limits: opts.connections.clone(),
+            latency: opts.latency,
         });
         {
             let mut inner = shared.lock();
@@ -175,6 +179,7 @@ impl Sandbox {
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
+        self.shared.conns.close_idle();
         let mut inner = self.shared.lock();
         self.shared.persist(&mut inner);
     }

@@ -27,6 +27,33 @@ pub struct SandboxOptions {
     pub seed_ssh_keys: Vec<SeedKey>,
     pub rate_limit_per_hour: u32,
     pub rate_limit_per_minute: u32,
+    /// Added to every `/v2/` response, as a far-away API would be. Requests are served
+    /// concurrently, so one slow answer holds up no other.
+    pub latency: Duration,
+    pub connections: ConnectionLimits,
+}
+
+/// What one client, or many, may hold of the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections served at once, each by its own thread. A new connection beyond it closes the
+    /// longest-idle one, or waits for a place while every connection is mid-request.
+    pub max: usize,
+    /// A kept-alive connection with no new request for this long is closed.
+    pub idle_timeout: Duration,
+    /// A request's head and body must have arrived this long after its first byte (however
+    /// steadily it trickles in); then it is answered 408 and the connection closed.
+    pub request_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            max: 512,
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 impl std::fmt::Debug for SandboxOptions {
@@ -42,6 +69,8 @@ impl std::fmt::Debug for SandboxOptions {
             .field("seed_ssh_keys", &self.seed_ssh_keys)
             .field("rate_limit_per_hour", &self.rate_limit_per_hour)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("latency", &self.latency)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -57,6 +86,8 @@ impl Default for SandboxOptions {
             seed_ssh_keys: Vec::new(),
             rate_limit_per_hour: 5000,
             rate_limit_per_minute: 250,
+            latency: Duration::ZERO,
+            connections: ConnectionLimits::default(),
         }
     }
 }

@@ -62,6 +62,15 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
         let base = base_url(shared, req);
         return Outcome::Respond(control::handle(shared, req, &base));
     }
+    let outcome = dispatch_api(shared, req);
+    // Slept with the lock released, so concurrent requests wait side by side, not in a queue.
+    if matches!(outcome, Outcome::Respond(_)) && !shared.latency.is_zero() {
+        std::thread::sleep(shared.latency);
+    }
+    outcome
+}
+
+fn dispatch_api(shared: &Shared, req: &Request) -> Outcome {
     let target = api::route::resolve(&req.method, &req.path);
     let route = target.template.as_str();
     let fault = {

@@ -9,9 +9,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 
+use super::conns::Conns;
 use super::faults::{FaultKind, Faults};
 use super::http::Request;
 use super::ids;
+use super::options::ConnectionLimits;
 use super::ratelimit::{RateLimiter, Window};
 use super::state::State;
 
@@ -84,6 +86,10 @@ pub struct Shared {
     pub base_url: String,
     pub seed_keys: Vec<super::SeedKey>,
     pub shutdown: AtomicBool,
+    pub conns: Conns,
+    pub limits: ConnectionLimits,
+    /// Added to every `/v2/` response, outside the lock.
+    pub latency: std::time::Duration,
 }
 
 impl Shared {

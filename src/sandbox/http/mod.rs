@@ -5,9 +5,11 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
+mod deadline;
 mod query;
 mod response;
 
+pub use deadline::DeadlineStream;
 pub use query::{parse_query, percent_decode, percent_encode};
 pub use response::{Response, write_response};
 
@@ -63,6 +65,18 @@ pub enum ReadError {
     Malformed(String),
     /// The socket failed mid-request; nothing useful can be sent back.
     Io,
+    /// The declared or chunked body exceeds `MAX_BODY_BYTES`; answer 413 and close.
+    TooLarge,
+    /// The request had begun but its time ran out (the reader's deadline); answer 408 and close.
+    TooSlow,
+}
+
+/// A read that timed out is the request deadline's doing; anything else left the bytes unusable.
+fn body_error(e: &io::Error, what: &str) -> ReadError {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ReadError::TooSlow,
+        _ => ReadError::Malformed(what.to_string()),
+    }
 }
 
 /// Reads one request from the connection.
@@ -71,17 +85,19 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
     // Read header lines until the blank line, bounded in size.
     loop {
         let mut line = Vec::new();
-        let n = reader
+        let read = reader
             .by_ref()
             .take((MAX_HEADER_BYTES + 1 - head.len().min(MAX_HEADER_BYTES)) as u64)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::WouldBlock
-                | io::ErrorKind::TimedOut
-                | io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted => ReadError::Closed,
-                _ => ReadError::Io,
-            })?;
+            .read_until(b'\n', &mut line);
+        let started = !head.is_empty() || !line.is_empty();
+        let n = read.map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if started => ReadError::TooSlow,
+            io::ErrorKind::WouldBlock
+            | io::ErrorKind::TimedOut
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted => ReadError::Closed,
+            _ => ReadError::Io,
+        })?;
         if n == 0 {
             if head.is_empty() {
                 return Err(ReadError::Closed);
@@ -137,17 +153,14 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
         .unwrap_or(false)
     {
         read_chunked(reader)?
-    } else if let Some(len) = find("content-length") {
-        let len: usize = len
-            .parse()
-            .map_err(|_| ReadError::Malformed("bad content-length".into()))?;
+    } else if let Some(len) = content_length(&headers)? {
         if len > MAX_BODY_BYTES {
-            return Err(ReadError::Malformed("request body too large".into()));
+            return Err(ReadError::TooLarge);
         }
         let mut body = vec![0; len];
         reader
             .read_exact(&mut body)
-            .map_err(|_| ReadError::Malformed("truncated body".into()))?;
+            .map_err(|e| body_error(&e, "truncated body"))?;
         body
     } else {
         Vec::new()
@@ -166,8 +179,27 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
     })
 }
 
+/// The body length all `Content-Length` fields agree on. Repeats of one value are allowed; two
+/// different values leave the body's end ambiguous (a request-smuggling vector), so they are refused.
+fn content_length(headers: &[(String, String)]) -> Result<Option<usize>, ReadError> {
+    let mut found = None;
+    let values = headers.iter().filter(|(k, _)| k == "content-length");
+    for v in values.flat_map(|(_, v)| v.split(',')) {
+        let len: usize = v
+            .trim()
+            .parse()
+            .map_err(|_| ReadError::Malformed("bad content-length".into()))?;
+        if found.is_some_and(|f| f != len) {
+            return Err(ReadError::Malformed(
+                "conflicting content-length headers".into(),
+            ));
+        }
+        found = Some(len);
+    }
+    Ok(found)
+}
+
 fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
-    let bad = |m: &str| ReadError::Malformed(m.to_string());
     let mut body = Vec::new();
     loop {
         let mut line = String::new();
@@ -175,11 +207,12 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
             .by_ref()
             .take(1024)
             .read_line(&mut line)
-            .map_err(|_| bad("bad chunk size"))?;
+            .map_err(|e| body_error(&e, "bad chunk size"))?;
         let size_text = line.trim().split(';').next().unwrap_or_default();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
-        if body.len() + size > MAX_BODY_BYTES {
-            return Err(bad("request body too large"));
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| ReadError::Malformed("bad chunk size".into()))?;
+        if body.len().saturating_add(size) > MAX_BODY_BYTES {
+            return Err(ReadError::TooLarge);
         }
         if size == 0 {
             // Skip trailers up to the final blank line.
@@ -189,7 +222,7 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
                     .by_ref()
                     .take(8192)
                     .read_line(&mut t)
-                    .map_err(|_| bad("bad trailer"))?;
+                    .map_err(|e| body_error(&e, "bad trailer"))?;
                 if n == 0 || t.trim().is_empty() {
                     return Ok(body);
                 }
@@ -197,13 +230,11 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
         }
         let start = body.len();
         body.resize(start + size, 0);
-        reader
-            .read_exact(&mut body[start..])
-            .map_err(|_| bad("truncated chunk"))?;
         let mut crlf = [0u8; 2];
         reader
-            .read_exact(&mut crlf)
-            .map_err(|_| bad("truncated chunk"))?;
+            .read_exact(&mut body[start..])
+            .and_then(|()| reader.read_exact(&mut crlf))
+            .map_err(|e| body_error(&e, "truncated chunk"))?;
     }
 }
 
@@ -246,5 +277,32 @@ mod tests {
             parse("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
             Err(ReadError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn content_length_rules() {
+        let big = MAX_BODY_BYTES + 1;
+        let cases: Vec<(String, &str)> = vec![
+            ("Content-Length: 2\r\nContent-Length: 2".into(), "ok"),
+            ("Content-Length: 2, 2".into(), "ok"),
+            ("Content-Length: 2\r\nContent-Length: 3".into(), "400"),
+            ("Content-Length: 2, 3".into(), "400"),
+            (format!("Content-Length: {big}"), "413"),
+            (
+                "Transfer-Encoding: chunked\r\n\r\nffffffffffffffff".into(),
+                "413",
+            ),
+        ];
+        for (headers, want) in cases {
+            let raw = format!("POST / HTTP/1.1\r\n{headers}\r\n\r\n{{}}");
+            let got = match parse(&raw) {
+                Ok(r) if r.body == b"{}" => "ok",
+                Ok(_) => "wrong body",
+                Err(ReadError::Malformed(_)) => "400",
+                Err(ReadError::TooLarge) => "413",
+                Err(_) => "other",
+            };
+            assert_eq!(got, want, "{headers}");
+        }
     }
 }
