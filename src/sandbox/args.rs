@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// Requests allowed per rolling minute (burst limit).
     #[arg(long, default_value_t = 250)]
     pub rate_limit_per_minute: u32,
+    /// Delay added to every /v2/ response, e.g. "150ms" (requests are still served concurrently).
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub latency: String,
 }
 
 impl ServeArgs {
@@ -54,6 +57,8 @@ impl ServeArgs {
             seed_ssh_keys: Vec::new(),
             rate_limit_per_hour: self.rate_limit_per_hour,
             rate_limit_per_minute: self.rate_limit_per_minute,
+            latency: parse_duration(&self.latency).map_err(|e| format!("--latency: {e}"))?,
+            connections: Default::default(),
         })
     }
 }
@@ -116,8 +121,15 @@ mod tests {
             public_ip: None,
             rate_limit_per_hour: 5000,
             rate_limit_per_minute: 250,
+            latency: "150ms".into(),
         };
-        assert!(a.to_options().is_ok());
+        assert_eq!(
+            a.to_options().map(|o| o.latency),
+            Ok(Duration::from_millis(150))
+        );
+        a.latency = "soon".into();
+        assert!(a.to_options().is_err());
+        a.latency = "0s".into();
         a.listen = "nope".into();
         assert!(a.to_options().is_err());
     }

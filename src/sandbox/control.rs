@@ -10,7 +10,7 @@ use super::faults::FaultRule;
 use super::http::{Request, Response};
 use super::model::{STATUS_ACTIVE, STATUS_NEW, STATUS_OFF};
 use super::seed;
-use super::server::{Inner, Shared};
+use super::shared::{Inner, Shared};
 use super::state::CreateSpec;
 use super::validate;
 
@@ -117,7 +117,10 @@ pub fn seed_keys(shared: &Shared, inner: &mut Inner) -> Result<(), ApiError> {
             .values()
             .any(|x| x.fingerprint == super::fingerprint::ssh_fingerprint(&k.public_key));
         if !exists && !same_key {
-            inner.state.add_key(&k.name, &k.public_key)?;
+            inner
+                .state
+                .add_key(&k.name, &k.public_key)
+                .map_err(|e| ApiError::unprocessable(e.to_string()))?;
         }
     }
     Ok(())

@@ -46,6 +46,22 @@ impl ApiError {
         ApiError::new(400, "bad_request", message)
     }
 
+    pub fn request_timeout() -> ApiError {
+        ApiError::new(
+            408,
+            "request_timeout",
+            "The request was not received in time.",
+        )
+    }
+
+    pub fn payload_too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            413,
+            "payload_too_large",
+            format!("request body too large: at most {limit} bytes are accepted"),
+        )
+    }
+
     pub fn too_many_requests() -> ApiError {
         ApiError::new(429, "too_many_requests", "API rate limit exceeded.")
     }

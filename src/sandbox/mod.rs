@@ -5,19 +5,22 @@ mod api;
 pub mod args;
 mod catalogue;
 mod clock;
+mod conns;
 mod control;
-mod create;
 mod error;
 mod faults;
 mod fingerprint;
 mod http;
 mod ids;
 mod model;
+mod options;
 mod paginate;
+mod pipeline;
 mod ratelimit;
 mod render;
 mod seed;
 mod server;
+mod shared;
 mod state;
 mod validate;
 
@@ -26,71 +29,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 pub use args::ServeArgs;
 pub use error::SandboxError;
+pub use options::{ConnectionLimits, SandboxOptions, SeedKey};
 
 use faults::Faults;
 use model::Data;
-use server::{Inner, Shared};
+use shared::{Inner, Shared};
 use state::{Settings, State};
-
-/// An SSH key created at start if the account has no key of that name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedKey {
-    pub name: String,
-    pub public_key: String,
-}
-
-/// How to run the sandbox.
-#[derive(Clone)]
-pub struct SandboxOptions {
-    /// Address to bind; port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// Loaded at start if present; written atomically after each mutating request and at shutdown.
-    pub state_file: Option<PathBuf>,
-    /// How long a new droplet stays `new`; droplet actions last as long.
-    pub boot_time: Duration,
-    /// The only bearer token accepted.
-    pub token: String,
-    /// If set, every droplet's public IPv4 is this address.
-    pub public_ip: Option<Ipv4Addr>,
-    pub seed_ssh_keys: Vec<SeedKey>,
-    pub rate_limit_per_hour: u32,
-    pub rate_limit_per_minute: u32,
-}
-
-impl std::fmt::Debug for SandboxOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Tokens never appear in Debug output (PRODUCT §6), not even the sandbox's.
-        f.debug_struct("SandboxOptions")
-            .field("listen", &self.listen)
-            .field("state_file", &self.state_file)
-            .field("boot_time", &self.boot_time)
-            .field("token", &"<redacted>")
-            .field("public_ip", &self.public_ip)
-            .field("seed_ssh_keys", &self.seed_ssh_keys)
-            .field("rate_limit_per_hour", &self.rate_limit_per_hour)
-            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
-            .finish()
-    }
-}
-
-impl Default for SandboxOptions {
-    fn default() -> SandboxOptions {
-        SandboxOptions {
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            state_file: None,
-            boot_time: Duration::from_secs(2),
-            token: "sandbox-token".into(),
-            public_ip: None,
-            seed_ssh_keys: Vec::new(),
-            rate_limit_per_hour: 5000,
-            rate_limit_per_minute: 250,
-        }
-    }
-}
 
 /// A running sandbox server.
 pub struct Sandbox {
@@ -156,7 +103,7 @@ impl Sandbox {
             addr
         };
         let (limiter, keys_limiter) =
-            server::limiters(opts.rate_limit_per_hour, opts.rate_limit_per_minute);
+            pipeline::limiters(opts.rate_limit_per_hour, opts.rate_limit_per_minute);
         let shared = Arc::new(Shared {
             inner: std::sync::Mutex::new(Inner {
                 state,
@@ -173,6 +120,9 @@ impl Sandbox {
             base_url: format!("http://{host}"),
             seed_keys: opts.seed_ssh_keys.clone(),
             shutdown: AtomicBool::new(false),
+            conns: conns::Conns::new(opts.connections.max),
+            limits: opts.connections.clone(),
+            latency: opts.latency,
         });
         {
             let mut inner = shared.lock();
@@ -229,6 +179,7 @@ impl Sandbox {
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
+        self.shared.conns.close_idle();
         let mut inner = self.shared.lock();
         self.shared.persist(&mut inner);
     }

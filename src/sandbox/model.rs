@@ -10,6 +10,9 @@ pub const STATUS_NEW: &str = "new";
 pub const STATUS_ACTIVE: &str = "active";
 pub const STATUS_OFF: &str = "off";
 
+/// A backup window runs from midnight to 23:00 UTC, the span the API's examples show.
+pub const BACKUP_WINDOW_MS: i64 = 23 * 3_600_000;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Droplet {
     pub id: u64,
@@ -33,6 +36,12 @@ pub struct Droplet {
     pub net_index: u64,
     /// Addresses are assigned when the droplet first becomes active.
     pub networked: bool,
+    /// Ids of the backups taken so far (oldest first). Absent from state files of older builds.
+    #[serde(default)]
+    pub backup_ids: Vec<u64>,
+    /// Start of the next backup window while backups are on. Absent from older state files.
+    #[serde(default)]
+    pub next_backup_ms: Option<i64>,
     /// Cached JSON rendering; cleared on every change. Never persisted.
     #[serde(skip)]
     pub rendered: Option<String>,
@@ -81,6 +90,9 @@ pub struct Data {
     /// Counter for generated UUIDs (VPCs, firewalls, databases, ...).
     pub next_uuid: u64,
     pub next_net_index: u64,
+    /// Counter for backup image ids; absent from state files of older builds.
+    #[serde(default = "first_backup_id")]
+    pub next_backup_id: u64,
     pub droplets: BTreeMap<u64, Droplet>,
     pub actions: BTreeMap<u64, Action>,
     pub ssh_keys: BTreeMap<u64, SshKey>,
@@ -102,7 +114,13 @@ impl Data {
             next_action_id: 2_100_000_001,
             next_key_id: 41_000_001,
             next_record_id: 28_448_429,
+            next_backup_id: first_backup_id(),
             ..Data::default()
         }
     }
+}
+
+/// Backup ids start at a realistic image-id magnitude, apart from every other counter.
+fn first_backup_id() -> u64 {
+    53_893_572
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::catalogue::{self, IMAGES, REGIONS, SIZES};
 use super::clock::iso8601;
-use super::model::{Action, Domain, Droplet, STATUS_NEW, SshKey};
+use super::model::{Action, BACKUP_WINDOW_MS, Domain, Droplet, STATUS_NEW, SshKey};
 use super::seed::owner_uuid;
 use super::state::State;
 
@@ -91,19 +91,19 @@ fn render_droplet(d: &Droplet, public_ip: Option<Ipv4Addr>) -> String {
     let size = catalogue::size(&d.size);
     let region = catalogue::region(&d.region);
     let mut s = String::with_capacity(4096);
-    let mut features = vec!["private_networking"];
-    if d.backups {
-        features.push("backups");
-    }
-    if d.ipv6 {
-        features.push("ipv6");
-    }
-    if d.monitoring {
-        features.push("monitoring");
-    }
+    // In the order the API lists them. Every droplet sits in a VPC, so private networking is on.
+    let features: Vec<&str> = [
+        ("backups", d.backups),
+        ("private_networking", true),
+        ("ipv6", d.ipv6),
+        ("monitoring", d.monitoring),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
     let _ = write!(
         s,
-        "{{\"id\":{},\"name\":{},\"memory\":{},\"vcpus\":{},\"disk\":{},\"disk_info\":[{{\"type\":\"local\",\"size\":{{\"amount\":{},\"unit\":\"gib\"}}}}],\"locked\":{},\"status\":{},\"kernel\":null,\"created_at\":\"{}\",\"features\":{},\"backup_ids\":[],",
+        "{{\"id\":{},\"name\":{},\"memory\":{},\"vcpus\":{},\"disk\":{},\"disk_info\":[{{\"type\":\"local\",\"size\":{{\"amount\":{},\"unit\":\"gib\"}}}}],\"locked\":{},\"status\":{},\"kernel\":null,\"created_at\":\"{}\",\"features\":{},\"backup_ids\":{},",
         d.id,
         js(&d.name),
         size.map(|s| s.memory).unwrap_or(0),
@@ -114,19 +114,22 @@ fn render_droplet(d: &Droplet, public_ip: Option<Ipv4Addr>) -> String {
         js(&d.status),
         iso8601(d.created_ms),
         json!(features),
+        json!(d.backup_ids),
     );
-    if d.backups {
-        // Next window: the day after creation, as in the spec example's shape.
-        let day = 86_400_000;
-        let start = (d.created_ms / day + 1) * day;
-        let _ = write!(
-            s,
-            "\"next_backup_window\":{{\"start\":\"{}\",\"end\":\"{}\"}},",
-            iso8601(start),
-            iso8601(start + 23 * 3_600_000)
-        );
-    } else {
-        s.push_str("\"next_backup_window\":null,");
+    // A droplet still being created shows no window yet, even with backups requested.
+    match d
+        .next_backup_ms
+        .filter(|_| d.backups && d.status != STATUS_NEW)
+    {
+        Some(start) => {
+            let _ = write!(
+                s,
+                "\"next_backup_window\":{{\"start\":\"{}\",\"end\":\"{}\"}},",
+                iso8601(start),
+                iso8601(start + BACKUP_WINDOW_MS)
+            );
+        }
+        None => s.push_str("\"next_backup_window\":null,"),
     }
     let _ = write!(
         s,
@@ -143,7 +146,7 @@ fn render_droplet(d: &Droplet, public_ip: Option<Ipv4Addr>) -> String {
         let octet = region.map(|r| r.private_octet).unwrap_or(100);
         let private = private_ipv4(octet, d.net_index);
         let public = public_ip.unwrap_or_else(|| public_ipv4(d.net_index));
-        // The spec's private gateway is literally the string "nil" (DIGEST §6.5); kept for fidelity.
+        // The API gives private addresses the literal string "nil" as gateway; clients see it too.
         let _ = write!(
             s,
             "{{\"ip_address\":\"{private}\",\"netmask\":\"255.255.0.0\",\"gateway\":\"nil\",\"type\":\"private\"}},{{\"ip_address\":\"{public}\",\"netmask\":\"255.255.255.0\",\"gateway\":\"{}\",\"type\":\"public\"}}",

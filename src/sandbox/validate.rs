@@ -71,7 +71,7 @@ mod tests {
             ("web-01", true),
             ("sub-01.example.com", true),
             ("staging-app-1", true),
-            ("-a", true), // the optional first class lets a leading '-' through (DIGEST §12)
+            ("-a", true), // the optional first class lets a leading '-' through
             (".a", true),
             ("A1", true),
             ("a-", false),

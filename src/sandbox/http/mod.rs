@@ -3,7 +3,15 @@
 //! Written by hand instead of using `tiny_http` because the fault injector must be able to close a
 //! connection without sending anything ("drop", "reply_lost"), which needs control of the socket.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
+
+mod deadline;
+mod query;
+mod response;
+
+pub use deadline::DeadlineStream;
+pub use query::{parse_query, percent_decode, percent_encode};
+pub use response::{Response, write_response};
 
 /// Largest header block we accept; anything bigger is answered with 400 and the connection closed.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -57,48 +65,17 @@ pub enum ReadError {
     Malformed(String),
     /// The socket failed mid-request; nothing useful can be sent back.
     Io,
+    /// The declared or chunked body exceeds `MAX_BODY_BYTES`; answer 413 and close.
+    TooLarge,
+    /// The request had begun but its time ran out (the reader's deadline); answer 408 and close.
+    TooSlow,
 }
 
-/// One response to write.
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn new(status: u16) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    /// A JSON response from already-serialized bytes.
-    pub fn json_bytes(status: u16, body: Vec<u8>) -> Response {
-        let mut r = Response::new(status);
-        r.headers.push((
-            "content-type".into(),
-            "application/json; charset=utf-8".into(),
-        ));
-        r.body = body;
-        r
-    }
-
-    pub fn json(status: u16, value: &serde_json::Value) -> Response {
-        // Serializing a Value cannot fail (all keys are strings).
-        Response::json_bytes(status, serde_json::to_vec(value).unwrap_or_default())
-    }
-
-    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
-        let value = value.into();
-        if let Some(slot) = self.headers.iter_mut().find(|(k, _)| k == name) {
-            slot.1 = value;
-        } else {
-            self.headers.push((name.to_string(), value));
-        }
+/// A read that timed out is the request deadline's doing; anything else left the bytes unusable.
+fn body_error(e: &io::Error, what: &str) -> ReadError {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ReadError::TooSlow,
+        _ => ReadError::Malformed(what.to_string()),
     }
 }
 
@@ -108,17 +85,19 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
     // Read header lines until the blank line, bounded in size.
     loop {
         let mut line = Vec::new();
-        let n = reader
+        let read = reader
             .by_ref()
             .take((MAX_HEADER_BYTES + 1 - head.len().min(MAX_HEADER_BYTES)) as u64)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::WouldBlock
-                | io::ErrorKind::TimedOut
-                | io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted => ReadError::Closed,
-                _ => ReadError::Io,
-            })?;
+            .read_until(b'\n', &mut line);
+        let started = !head.is_empty() || !line.is_empty();
+        let n = read.map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut if started => ReadError::TooSlow,
+            io::ErrorKind::WouldBlock
+            | io::ErrorKind::TimedOut
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted => ReadError::Closed,
+            _ => ReadError::Io,
+        })?;
         if n == 0 {
             if head.is_empty() {
                 return Err(ReadError::Closed);
@@ -174,17 +153,14 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
         .unwrap_or(false)
     {
         read_chunked(reader)?
-    } else if let Some(len) = find("content-length") {
-        let len: usize = len
-            .parse()
-            .map_err(|_| ReadError::Malformed("bad content-length".into()))?;
+    } else if let Some(len) = content_length(&headers)? {
         if len > MAX_BODY_BYTES {
-            return Err(ReadError::Malformed("request body too large".into()));
+            return Err(ReadError::TooLarge);
         }
         let mut body = vec![0; len];
         reader
             .read_exact(&mut body)
-            .map_err(|_| ReadError::Malformed("truncated body".into()))?;
+            .map_err(|e| body_error(&e, "truncated body"))?;
         body
     } else {
         Vec::new()
@@ -203,8 +179,27 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
     })
 }
 
+/// The body length all `Content-Length` fields agree on. Repeats of one value are allowed; two
+/// different values leave the body's end ambiguous (a request-smuggling vector), so they are refused.
+fn content_length(headers: &[(String, String)]) -> Result<Option<usize>, ReadError> {
+    let mut found = None;
+    let values = headers.iter().filter(|(k, _)| k == "content-length");
+    for v in values.flat_map(|(_, v)| v.split(',')) {
+        let len: usize = v
+            .trim()
+            .parse()
+            .map_err(|_| ReadError::Malformed("bad content-length".into()))?;
+        if found.is_some_and(|f| f != len) {
+            return Err(ReadError::Malformed(
+                "conflicting content-length headers".into(),
+            ));
+        }
+        found = Some(len);
+    }
+    Ok(found)
+}
+
 fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError> {
-    let bad = |m: &str| ReadError::Malformed(m.to_string());
     let mut body = Vec::new();
     loop {
         let mut line = String::new();
@@ -212,11 +207,12 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
             .by_ref()
             .take(1024)
             .read_line(&mut line)
-            .map_err(|_| bad("bad chunk size"))?;
+            .map_err(|e| body_error(&e, "bad chunk size"))?;
         let size_text = line.trim().split(';').next().unwrap_or_default();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
-        if body.len() + size > MAX_BODY_BYTES {
-            return Err(bad("request body too large"));
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| ReadError::Malformed("bad chunk size".into()))?;
+        if body.len().saturating_add(size) > MAX_BODY_BYTES {
+            return Err(ReadError::TooLarge);
         }
         if size == 0 {
             // Skip trailers up to the final blank line.
@@ -226,7 +222,7 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
                     .by_ref()
                     .take(8192)
                     .read_line(&mut t)
-                    .map_err(|_| bad("bad trailer"))?;
+                    .map_err(|e| body_error(&e, "bad trailer"))?;
                 if n == 0 || t.trim().is_empty() {
                     return Ok(body);
                 }
@@ -234,121 +230,12 @@ fn read_chunked<R: Read>(reader: &mut BufReader<R>) -> Result<Vec<u8>, ReadError
         }
         let start = body.len();
         body.resize(start + size, 0);
-        reader
-            .read_exact(&mut body[start..])
-            .map_err(|_| bad("truncated chunk"))?;
         let mut crlf = [0u8; 2];
         reader
-            .read_exact(&mut crlf)
-            .map_err(|_| bad("truncated chunk"))?;
+            .read_exact(&mut body[start..])
+            .and_then(|()| reader.read_exact(&mut crlf))
+            .map_err(|e| body_error(&e, "truncated chunk"))?;
     }
-}
-
-/// Writes a response; `head_only` leaves the body out (HEAD) but keeps its Content-Length.
-pub fn write_response<W: Write>(
-    w: &mut W,
-    resp: &Response,
-    keep_alive: bool,
-    head_only: bool,
-) -> io::Result<()> {
-    // Head and body are written separately so a large page is not copied once more.
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(
-        format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes(),
-    );
-    for (k, v) in &resp.headers {
-        out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(v.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("content-length: {}\r\n", resp.body.len()).as_bytes());
-    if !keep_alive {
-        out.extend_from_slice(b"connection: close\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    if head_only || resp.body.len() < 16 * 1024 {
-        if !head_only {
-            out.extend_from_slice(&resp.body);
-        }
-        w.write_all(&out)?;
-    } else {
-        w.write_all(&out)?;
-        w.write_all(&resp.body)?;
-    }
-    w.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        413 => "Payload Too Large",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
-}
-
-/// Splits and percent-decodes `a=1&b=x%20y` (`+` means space, as in forms).
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-/// Percent-decodes a query component; invalid escapes are kept literally.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Percent-encodes a query component (unreserved characters and `:` kept).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -393,10 +280,29 @@ mod tests {
     }
 
     #[test]
-    fn percent_round_trip() {
-        for s in ["a b", "stagecraft:env:x", "ü/&="] {
-            assert_eq!(percent_decode(&percent_encode(s)), s);
+    fn content_length_rules() {
+        let big = MAX_BODY_BYTES + 1;
+        let cases: Vec<(String, &str)> = vec![
+            ("Content-Length: 2\r\nContent-Length: 2".into(), "ok"),
+            ("Content-Length: 2, 2".into(), "ok"),
+            ("Content-Length: 2\r\nContent-Length: 3".into(), "400"),
+            ("Content-Length: 2, 3".into(), "400"),
+            (format!("Content-Length: {big}"), "413"),
+            (
+                "Transfer-Encoding: chunked\r\n\r\nffffffffffffffff".into(),
+                "413",
+            ),
+        ];
+        for (headers, want) in cases {
+            let raw = format!("POST / HTTP/1.1\r\n{headers}\r\n\r\n{{}}");
+            let got = match parse(&raw) {
+                Ok(r) if r.body == b"{}" => "ok",
+                Ok(_) => "wrong body",
+                Err(ReadError::Malformed(_)) => "400",
+                Err(ReadError::TooLarge) => "413",
+                Err(_) => "other",
+            };
+            assert_eq!(got, want, "{headers}");
         }
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 }

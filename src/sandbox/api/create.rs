@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
-use super::catalogue::{self, REGIONS};
-use super::error::ApiError;
-use super::state::{CreateSpec, State};
-use super::validate;
+use crate::sandbox::catalogue::{self, REGIONS};
+use crate::sandbox::error::ApiError;
+use crate::sandbox::state::{CreateSpec, State};
+use crate::sandbox::validate;
 
 /// Multi-create limit ("Up to ten Droplets", stated only in the spec's prose).
 pub const MAX_NAMES: usize = 10;
@@ -217,8 +217,8 @@ pub fn parse(state: &State, body: &Value) -> Result<(Shape, CreateSpec), ApiErro
 mod tests {
     use serde_json::json;
 
-    use super::super::state::Settings;
     use super::*;
+    use crate::sandbox::state::Settings;
 
     #[test]
     fn rules_table() {
