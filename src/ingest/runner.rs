@@ -1,4 +1,4 @@
-//! The run protocol (C-DO-01 §6): a `running` row, one transaction per resource type with streamed,
+//! The run protocol (docs/ingest.md): a `running` row, one transaction per resource type with streamed,
 //! batched upserts, deletions marked only after complete listings, then the run's final status.
 
 use serde_json::Value;

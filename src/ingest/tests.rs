@@ -285,7 +285,7 @@ fn a_type_failing_after_the_retry_budget_is_partial_and_leaves_earlier_data_inta
             .unwrap()
             .starts_with("firewalls: ")
     );
-    // C-DO-01 backoff, through the injected clock: 2, 4, 8, 16, 32 seconds.
+    // The client's backoff for a 5xx, through the injected clock: 2, 4, 8, 16, 32 seconds.
     let waits: Vec<u64> = clock.sleeps().iter().map(Duration::as_secs).collect();
     assert_eq!(waits, [2, 4, 8, 16, 32]);
     // The failed type's page 1 was rolled back; nothing marked deleted; earlier types written.
