@@ -294,7 +294,7 @@ fn redact_secrets(value: &mut Value) {
                 } else if key == "uri"
                     && let Value::String(s) = v
                 {
-                    *s = super::dsn::redact_url(s);
+                    *s = super::redact::redact_url(s);
                 } else {
                     redact_secrets(v);
                 }

@@ -10,6 +10,7 @@ use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, pg_tls, upsert_sql}
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::{IngestError, one_line};
 use crate::ingest::migrations::{self, MIGRATIONS};
+use crate::ingest::pg_url::PgUrl;
 use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
 
@@ -34,25 +35,22 @@ impl PgStore {
         let Dsn::Postgres { url } = dsn else {
             unreachable!("PgStore::open is only called with a postgres DSN");
         };
+        let bad_dsn = |reason| IngestError::BadDsn {
+            given: dsn.redacted(),
+            reason,
+        };
         let connect_error = |message: String| IngestError::Connect {
             dsn: dsn.redacted(),
             message: dsn.scrub(&message),
         };
-        let (driver_url, tls) = pg_tls::split_url(url).map_err(|reason| IngestError::BadDsn {
-            given: dsn.redacted(),
-            reason,
-        })?;
-        let mut config: postgres::Config = driver_url
-            .parse()
-            .map_err(|e: postgres::Error| connect_error(error_text(&e)))?;
-        config.ssl_mode(pg_tls::driver_mode(&tls));
+        let PgUrl {
+            mut config,
+            tls: params,
+        } = PgUrl::parse(url).map_err(bad_dsn)?;
+        config.ssl_mode(pg_tls::driver_mode(&params));
         let home = directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
         // A TLS setting that cannot work is the URL's problem, found before any connection is tried.
-        let connector =
-            pg_tls::connector(&tls, home.as_deref()).map_err(|reason| IngestError::BadDsn {
-                given: dsn.redacted(),
-                reason,
-            })?;
+        let connector = pg_tls::connector(&params, home.as_deref()).map_err(bad_dsn)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -61,7 +59,7 @@ impl PgStore {
         }
         let client = config.connect(connector).map_err(|e| {
             let text = error_text(&e);
-            match pg_tls::hint(&text, &tls) {
+            match pg_tls::hint(&text, &params) {
                 Some(hint) => connect_error(format!("{text}; {hint}")),
                 None => connect_error(text),
             }
