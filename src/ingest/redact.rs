@@ -1,5 +1,7 @@
-//! Keeping credentials out of what ingest shows: URLs redacted, and a URL's password scrubbed from any
-//! text.
+//! Keeping credentials out of what ingest shows or stores: URLs redacted, a URL's password scrubbed from
+//! any text, and passwords blanked in API objects.
+
+use serde_json::Value;
 
 /// `scheme://user:secret@host/db?password=x` → `scheme://user:***@host/db?password=***`.
 pub fn redact_url(url: &str) -> String {
@@ -83,4 +85,26 @@ pub(crate) fn percent_decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Database clusters carry their admin passwords (`connection.password`, `users[].password`, and inside
+/// `connection.uri`). Credentials do not belong in an inventory table, so they are blanked before storage.
+pub(crate) fn redact_secrets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.eq_ignore_ascii_case("password") && v.is_string() {
+                    *v = Value::String("[redacted]".into());
+                } else if key == "uri"
+                    && let Value::String(s) = v
+                {
+                    *s = redact_url(s);
+                } else {
+                    redact_secrets(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_secrets),
+        _ => {}
+    }
 }
