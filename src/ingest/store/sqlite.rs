@@ -6,11 +6,11 @@ use std::time::Duration;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, params};
 
-use super::postgres::check_applied;
-use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, upsert_sql};
+use super::protocol::{ABANDONED, ActionDone, NewRun, Store, WriteMode};
+use super::upsert::upsert_sql;
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
-use crate::ingest::migrations::{self, MIGRATIONS};
+use crate::ingest::migrations::{self, MIGRATIONS, check_applied};
 use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
 
