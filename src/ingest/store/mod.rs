@@ -6,7 +6,7 @@ mod protocol;
 pub mod sqlite;
 mod upsert;
 
-pub use protocol::{ABANDONED, ActionDone, NewRun, Store, WriteMode};
+pub use protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
 
 use super::dsn::Dsn;
 use super::error::IngestError;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
-use super::protocol::{ABANDONED, ActionDone, NewRun, Store, WriteMode};
+use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
 use super::upsert::upsert_sql;
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::{IngestError, one_line};
@@ -178,16 +178,10 @@ impl Store for PgStore {
         self.mode
     }
 
-    fn write_rows(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[&Row],
-    ) -> Result<(), IngestError> {
-        let statement = self.statement(resource, rows.len())?;
-        let now = now.to_string();
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &run_id];
+    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError> {
+        let statement = self.statement(pass.resource, rows.len())?;
+        let now = pass.now.to_string();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &pass.run_id];
         for row in rows {
             params.push(bind(&row.do_id));
             params.extend(row.values.iter().map(bind));
@@ -195,23 +189,18 @@ impl Store for PgStore {
         }
         self.client
             .execute(&statement, &params)
-            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+            .map_err(|e| self.db_error(&format!("upserting into {}", pass.resource.table()), &e))?;
         Ok(())
     }
 
-    fn mark_deleted(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-    ) -> Result<u64, IngestError> {
+    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
         let sql = format!(
             "UPDATE {} SET deleted_at = $1::text::timestamptz
              WHERE deleted_at IS NULL AND last_seen_run_id IS DISTINCT FROM $2",
-            resource.table()
+            pass.resource.table()
         );
         self.client
-            .execute(&sql, &[&now, &run_id])
+            .execute(&sql, &[&pass.now, &pass.run_id])
             .map_err(|e| self.db_error("marking deleted rows", &e))
     }
 
@@ -273,20 +262,14 @@ impl Store for PgStore {
         Ok(())
     }
 
-    fn action_pending(
-        &mut self,
-        droplet_name: &str,
-        droplet_id: Option<u64>,
-        action: &str,
-        now: &str,
-    ) -> Result<i64, IngestError> {
-        let droplet_id = droplet_id.map(|i| i as i64);
+    fn action_pending(&mut self, a: &NewAction<'_>) -> Result<i64, IngestError> {
+        let droplet_id = a.droplet_id.map(|i| i as i64);
         let row = self
             .client
             .query_one(
                 "INSERT INTO ops.do_actions (droplet_name, droplet_id, action, status, requested_at)
                  VALUES ($1, $2, $3, 'pending', $4::text::timestamptz) RETURNING id",
-                &[&droplet_name, &droplet_id, &action, &now],
+                &[&a.droplet_name, &droplet_id, &a.action, &a.now],
             )
             .map_err(|e| self.db_error("recording a pending action", &e))?;
         Ok(row.get(0))

@@ -23,42 +23,25 @@ pub trait Store {
     /// How rows go out: batched, or (the benchmark's baseline) one statement per row.
     fn write_mode(&self) -> WriteMode;
     /// Upserts already de-duplicated, non-empty `rows` in one multi-row statement.
-    fn write_rows(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[&Row],
-    ) -> Result<(), IngestError>;
+    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError>;
     /// Upserts `rows` (one multi-row statement, or one statement per row with `row_at_a_time`).
-    fn upsert(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[Row],
-    ) -> Result<(), IngestError> {
+    fn upsert(&mut self, pass: &Pass<'_>, rows: &[Row]) -> Result<(), IngestError> {
         let rows = dedupe(rows);
         if rows.is_empty() {
             return Ok(());
         }
         match self.write_mode() {
-            WriteMode::Batched => self.write_rows(resource, run_id, now, &rows),
+            WriteMode::Batched => self.write_rows(pass, &rows),
             WriteMode::RowAtATime => {
                 for row in rows {
-                    self.write_rows(resource, run_id, now, &[row])?;
+                    self.write_rows(pass, &[row])?;
                 }
                 Ok(())
             }
         }
     }
     /// After a complete listing: marks rows not seen by this run as deleted. Returns how many.
-    fn mark_deleted(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-    ) -> Result<u64, IngestError>;
+    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError>;
     fn commit(&mut self) -> Result<(), IngestError>;
     fn rollback(&mut self) -> Result<(), IngestError>;
     /// One `ops.run_events` row (outside the resource's transaction, so failures are recorded too).
@@ -66,13 +49,7 @@ pub trait Store {
     fn finish_run(&mut self, summary: &RunSummary) -> Result<(), IngestError>;
 
     /// An `ops.do_actions` row in state `pending`; returns its id.
-    fn action_pending(
-        &mut self,
-        droplet_name: &str,
-        droplet_id: Option<u64>,
-        action: &str,
-        now: &str,
-    ) -> Result<i64, IngestError>;
+    fn action_pending(&mut self, action: &NewAction<'_>) -> Result<i64, IngestError>;
     /// Moves an action row to `success` or `error`.
     fn action_finish(&mut self, row: i64, done: &ActionDone<'_>) -> Result<(), IngestError>;
 }
@@ -86,6 +63,24 @@ pub struct NewRun<'a> {
     pub started_at: &'a str,
     pub resources: &'a str,
     pub api_base_url: &'a str,
+}
+
+/// One resource type's pass in a run: what its upserts and deletions are stamped with.
+#[derive(Debug, Clone, Copy)]
+pub struct Pass<'a> {
+    pub resource: Resource,
+    pub run_id: i64,
+    /// When the pass started: `last_seen_at` of the rows seen, `deleted_at` of the rows gone.
+    pub now: &'a str,
+}
+
+/// The columns of a new `ops.do_actions` row, recorded before the action is sent.
+#[derive(Debug, Clone)]
+pub struct NewAction<'a> {
+    pub droplet_name: &'a str,
+    pub droplet_id: Option<u64>,
+    pub action: &'a str,
+    pub now: &'a str,
 }
 
 /// The outcome of one dispatched action.
