@@ -165,6 +165,11 @@ impl Db {
     }
 }
 
+/// A scripted account with `droplets` droplets, an empty database and a fresh clock.
+fn world(droplets: usize) -> (FakeApi, Db, FakeClock) {
+    (FakeApi::new(account(droplets)), Db::new(), FakeClock::new())
+}
+
 fn ingest(api: &FakeApi, db: &Db, clock: &FakeClock) -> RunSummary {
     run(
         &api.client(clock),

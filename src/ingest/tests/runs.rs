@@ -9,9 +9,7 @@ use super::*;
 
 #[test]
 fn first_run_writes_every_type_and_a_rerun_changes_no_counts() {
-    let api = FakeApi::new(account(450));
-    let db = Db::new();
-    let clock = FakeClock::new();
+    let (api, db, clock) = world(450);
     let first = ingest(&api, &db, &clock);
     assert_eq!(first.status, RunStatus::Success, "{first:?}");
     assert_eq!(first.rows, 450 + 2 + 450 + 3 + 1 + 1);
@@ -47,9 +45,7 @@ fn first_run_writes_every_type_and_a_rerun_changes_no_counts() {
 
 #[test]
 fn a_resource_gone_from_a_complete_listing_is_marked_deleted_and_revived_when_back() {
-    let api = FakeApi::new(account(5));
-    let db = Db::new();
-    let clock = FakeClock::new();
+    let (api, db, clock) = world(5);
     ingest(&api, &db, &clock);
     api.edit(|a| {
         a.items
@@ -87,9 +83,7 @@ fn a_resource_gone_from_a_complete_listing_is_marked_deleted_and_revived_when_ba
 
 #[test]
 fn a_type_failing_after_the_retry_budget_is_partial_and_leaves_earlier_data_intact() {
-    let api = FakeApi::new(account(10));
-    let db = Db::new();
-    let clock = FakeClock::new();
+    let (api, db, clock) = world(10);
     let first = ingest(&api, &db, &clock);
     // Run 2: firewall page 1 answers (with a renamed firewall and one gone), page 2 keeps failing with 503.
     api.edit(|a| {
@@ -207,20 +201,12 @@ fn row_at_a_time_writes_the_same_tables() {
     let (batched, single) = (Db::new(), Db::new());
     let clock = FakeClock::new();
     let client = api.client(&clock);
-    run(
-        &client,
-        &clock,
-        &batched.options(WriteMode::Batched),
-        &mut |_| {},
-    )
-    .unwrap();
-    run(
-        &client,
-        &clock,
-        &single.options(WriteMode::RowAtATime),
-        &mut |_| {},
-    )
-    .unwrap();
+    for (db, mode) in [
+        (&batched, WriteMode::Batched),
+        (&single, WriteMode::RowAtATime),
+    ] {
+        run(&client, &clock, &db.options(mode), &mut |_| {}).unwrap();
+    }
     let dump = |db: &Db| -> Vec<String> {
         let conn = db.conn();
         let mut stmt = conn
