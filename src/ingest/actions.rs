@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::dsn::Dsn;
 use super::error::IngestError;
-use super::store::{self, ActionDone, Store, WriteMode};
+use super::store::{self, ActionDone, NewAction, Store, WriteMode};
 use crate::clock::{Clock, SystemClock, rfc3339};
 
 /// Records dispatched actions. Opening it applies the same migrations as ingest, so `apply --db` works on
@@ -49,8 +49,12 @@ impl ActionRecorder {
         action: &str,
     ) -> Result<i64, IngestError> {
         let now = rfc3339(self.clock.now());
-        self.store
-            .action_pending(droplet_name, droplet_id, action, &now)
+        self.store.action_pending(&NewAction {
+            droplet_name,
+            droplet_id,
+            action,
+            now: &now,
+        })
     }
 
     /// Finishes row `row`: `success` (with DigitalOcean's action id, and the droplet id a create learned)

@@ -2,6 +2,9 @@
 
 use sha2::{Digest, Sha256};
 
+use super::dsn::Dsn;
+use super::error::IngestError;
+
 /// One schema version. Versions run in order, each in its own transaction, and are recorded in
 /// `ops.schema_migrations` with a checksum so an edited migration is detected instead of silently ignored.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +35,34 @@ pub fn checksum(sql: &str) -> String {
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Refuses a database migrated by a newer build, or one whose recorded migrations differ from ours.
+pub(crate) fn check_applied(
+    dsn: &Dsn,
+    applied: &[(i64, String, String)],
+    sql: impl Fn(&Migration) -> &'static str,
+) -> Result<(), IngestError> {
+    for (version, name, recorded) in applied {
+        match MIGRATIONS.iter().find(|m| m.version == *version) {
+            None => {
+                return Err(IngestError::SchemaTooNew {
+                    dsn: dsn.redacted(),
+                    found: *version,
+                    known: latest(),
+                });
+            }
+            Some(m) if checksum(sql(m)) != *recorded => {
+                return Err(IngestError::MigrationChanged {
+                    dsn: dsn.redacted(),
+                    version: *version,
+                    name: name.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ pub mod actions;
 pub mod dsn;
 pub mod error;
 pub mod migrations;
+mod pg_url;
+mod redact;
 pub mod resources;
 pub mod runner;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The run protocol (C-DO-01 §6): a `running` row, one transaction per resource type with streamed,
+//! The run protocol (docs/ingest.md): a `running` row, one transaction per resource type with streamed,
 //! batched upserts, deletions marked only after complete listings, then the run's final status.
 
 use serde_json::Value;
@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::dsn::Dsn;
 use super::error::{IngestError, one_line};
 use super::resources::{Resource, Row};
-use super::store::{self, NewRun, Store, WriteMode};
+use super::store::{self, NewRun, Pass, Store, WriteMode};
 use super::summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};
 use crate::clock::{Clock, rfc3339};
 use crate::provider::{Client, ProviderError};
@@ -134,6 +134,11 @@ fn ingest_resource(
     let started_at = rfc3339(clock.now());
     let requests_before = client.request_count();
     db.begin_resource(resource)?;
+    let pass = Pass {
+        resource,
+        run_id,
+        now: &started_at,
+    };
     let mut rows = 0u64;
     let mut pages = 0u64;
     let mut write_page = |items: Vec<Value>| -> Result<(), Failure> {
@@ -145,15 +150,14 @@ fn ingest_resource(
                 .map(|item| resource.row(item.clone()))
                 .collect::<Result<Vec<Row>, String>>()
                 .map_err(Failure::Item)?;
-            db.upsert(resource, run_id, &started_at, &batch)
-                .map_err(Failure::Store)?;
+            db.upsert(&pass, &batch).map_err(Failure::Store)?;
             rows += batch.len() as u64;
         }
         Ok(())
     };
     let listed = client.each_page(resource.collection(), &mut write_page);
     let outcome = match listed {
-        Ok(()) => match db.mark_deleted(resource, run_id, &started_at) {
+        Ok(()) => match db.mark_deleted(&pass) {
             Ok(deleted) => {
                 db.commit()?;
                 Ok(deleted)

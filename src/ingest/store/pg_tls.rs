@@ -2,8 +2,8 @@
 //!
 //! The driver (tokio-postgres) knows `sslmode=disable|prefer|require` only and has no `sslrootcert`, while
 //! managed databases (DigitalOcean's among them) hand out URLs with `sslmode=require` and a CA file for
-//! `verify-full`. So these two parameters are taken out of the URL here and turned into a rustls
-//! configuration with libpq's meanings:
+//! `verify-full`. So these two parameters, taken out of the URL when `--db` is parsed, are turned here
+//! into a rustls configuration with libpq's meanings:
 //!
 //! | sslmode | encrypted | certificate checked against the CA | host name checked |
 //! |---|---|---|---|
@@ -17,7 +17,7 @@
 //! into stagecraft and, as in libpq, requires (and defaults to) `verify-full`. Without it, `verify-*` and
 //! `require` use `~/.postgresql/root.crt` when it exists, as libpq does.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use postgres::config::SslMode as DriverSslMode;
@@ -31,30 +31,7 @@ use rustls::{
 };
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// libpq's `sslmode` values (`allow` is treated as `prefer`: both encrypt when the server offers it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
-    Disable,
-    Prefer,
-    Require,
-    VerifyCa,
-    VerifyFull,
-}
-
-/// Where the trusted CA certificates come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RootCert {
-    File(PathBuf),
-    /// `sslrootcert=system`: the Mozilla roots compiled in (webpki-roots).
-    System,
-}
-
-/// The TLS parameters of a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsParams {
-    pub mode: SslMode,
-    pub root_cert: Option<RootCert>,
-}
+use crate::ingest::pg_url::{RootCert, SslMode, TlsParams};
 
 impl TlsParams {
     /// Whether the server's certificate chain is checked against trusted CAs; `ca_found`: whether a CA is
@@ -67,75 +44,6 @@ impl TlsParams {
             SslMode::Disable | SslMode::Prefer => false,
         }
     }
-}
-
-/// Takes `sslmode` and `sslrootcert` out of a `postgres://` URL: the URL the driver gets, and the TLS
-/// parameters. Client certificates (`sslcert`, `sslkey`) are refused rather than ignored.
-pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
-    let mut mode = None;
-    let mut root_cert = None;
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((
-            url.to_string(),
-            TlsParams {
-                mode: SslMode::Prefer,
-                root_cert,
-            },
-        ));
-    };
-    let mut kept = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = crate::ingest::dsn::percent_decode(value);
-        match key {
-            "sslmode" => {
-                mode = Some(match value.as_str() {
-                    "disable" => SslMode::Disable,
-                    "allow" | "prefer" => SslMode::Prefer,
-                    "require" => SslMode::Require,
-                    "verify-ca" => SslMode::VerifyCa,
-                    "verify-full" => SslMode::VerifyFull,
-                    other => {
-                        return Err(format!(
-                            "has sslmode={other}; use one of disable, prefer, require, verify-ca, verify-full"
-                        ));
-                    }
-                })
-            }
-            "sslrootcert" => {
-                root_cert = Some(match value.as_str() {
-                    "" => return Err("has an empty sslrootcert; give the path of the server's CA certificate (PEM) or sslrootcert=system".into()),
-                    "system" => RootCert::System,
-                    path => RootCert::File(PathBuf::from(path)),
-                })
-            }
-            "sslcert" | "sslkey" | "sslpassword" => {
-                return Err(format!(
-                    "has {key}=...; client certificates are not supported yet: authenticate with a password"
-                ));
-            }
-            _ => kept.push(pair),
-        }
-    }
-    // As libpq: trusting every public CA is only safe with the host name checked too.
-    let mode = match (mode, &root_cert) {
-        (None, Some(RootCert::System)) => SslMode::VerifyFull,
-        (Some(m), Some(RootCert::System)) if m != SslMode::VerifyFull => {
-            return Err(
-                "has sslrootcert=system with a weaker sslmode; use sslmode=verify-full (the default with \
-                 sslrootcert=system), since any publicly trusted certificate would pass otherwise"
-                    .into(),
-            );
-        }
-        (m, _) => m.unwrap_or(SslMode::Prefer),
-    };
-    let params = TlsParams { mode, root_cert };
-    let url = if kept.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
-    Ok((url, params))
 }
 
 /// The driver's own `sslmode`: whether TLS is tried, and whether its absence is an error.
@@ -304,66 +212,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_libpq_tls_parameters_out_of_the_url() {
-        let cases: &[(&str, &str, SslMode, Option<RootCert>)] = &[
-            (
-                "postgres://u@h/db",
-                "postgres://u@h/db",
-                SslMode::Prefer,
-                None,
-            ),
-            (
-                "postgres://u@h/db?sslmode=require",
-                "postgres://u@h/db",
-                SslMode::Require,
-                None,
-            ),
-            (
-                "postgres://u@h:25060/db?sslmode=verify-full&sslrootcert=/etc/ca%20file.crt&connect_timeout=5",
-                "postgres://u@h:25060/db?connect_timeout=5",
-                SslMode::VerifyFull,
-                Some(RootCert::File("/etc/ca file.crt".into())),
-            ),
-            (
-                "postgres://u@h/db?application_name=x&sslrootcert=/ca.pem&sslmode=verify-ca",
-                "postgres://u@h/db?application_name=x",
-                SslMode::VerifyCa,
-                Some(RootCert::File("/ca.pem".into())),
-            ),
-            (
-                "postgres://u@h/db?sslmode=allow",
-                "postgres://u@h/db",
-                SslMode::Prefer,
-                None,
-            ),
-            (
-                "postgres://u@h/db?sslmode=disable",
-                "postgres://u@h/db",
-                SslMode::Disable,
-                None,
-            ),
-        ];
-        for (given, url, mode, root_cert) in cases {
-            let (got_url, params) = split_url(given).unwrap();
-            assert_eq!(&got_url, url, "{given}");
-            assert_eq!(params.mode, *mode, "{given}");
-            assert_eq!(&params.root_cert, root_cert, "{given}");
-        }
-    }
-
-    #[test]
-    fn refuses_what_it_cannot_honour() {
-        for (given, says) in [
-            ("postgres://u@h/db?sslmode=verify", "sslmode=verify;"),
-            ("postgres://u@h/db?sslrootcert=", "empty sslrootcert"),
-            ("postgres://u@h/db?sslcert=/c.pem", "client certificates"),
-        ] {
-            let err = split_url(given).unwrap_err();
-            assert!(err.contains(says), "{given}: {err}");
-        }
-    }
-
-    #[test]
     fn require_checks_the_chain_only_with_a_ca_as_libpq_does() {
         let params = |mode| TlsParams {
             mode,
@@ -381,19 +229,6 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("holds no PEM certificate"), "{err}");
-    }
-
-    #[test]
-    fn the_system_roots_mean_verify_full() {
-        let (_, params) = split_url("postgres://u@h/db?sslrootcert=system").unwrap();
-        assert_eq!(params.mode, SslMode::VerifyFull);
-        for weaker in ["require", "verify-ca", "prefer", "disable"] {
-            let err = split_url(&format!(
-                "postgres://u@h/db?sslmode={weaker}&sslrootcert=system"
-            ))
-            .unwrap_err();
-            assert!(err.contains("use sslmode=verify-full"), "{weaker}: {err}");
-        }
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! The PostgreSQL backend: tables in schema `ops`, `jsonb` raw JSON, advisory locks against races.
+//! The PostgreSQL backend: tables in schema `ops`, `jsonb` raw JSON, advisory locks against races. The
+//! connection and the schema are set up in `connect`; this file holds the run protocol's statements.
+
+mod connect;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -6,10 +9,10 @@ use std::time::Duration;
 use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
-use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, pg_tls, upsert_sql};
+use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
+use super::upsert::upsert_sql;
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::{IngestError, one_line};
-use crate::ingest::migrations::{self, MIGRATIONS};
 use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
 
@@ -20,7 +23,6 @@ const LOCK_NAMESPACE: i32 = 0x5354_4743;
 const RUNS_LOCK: i32 = -1;
 /// How long an ingest waits to announce itself (see `close_abandoned_runs`).
 const RUNS_LOCK_WAIT: Duration = Duration::from_secs(30);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PgStore {
     client: Client,
@@ -30,52 +32,6 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub fn open(dsn: &Dsn, mode: WriteMode) -> Result<PgStore, IngestError> {
-        let Dsn::Postgres { url } = dsn else {
-            unreachable!("PgStore::open is only called with a postgres DSN");
-        };
-        let connect_error = |message: String| IngestError::Connect {
-            dsn: dsn.redacted(),
-            message: dsn.scrub(&message),
-        };
-        let (driver_url, tls) = pg_tls::split_url(url).map_err(|reason| IngestError::BadDsn {
-            given: dsn.redacted(),
-            reason,
-        })?;
-        let mut config: postgres::Config = driver_url
-            .parse()
-            .map_err(|e: postgres::Error| connect_error(error_text(&e)))?;
-        config.ssl_mode(pg_tls::driver_mode(&tls));
-        let home = directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
-        // A TLS setting that cannot work is the URL's problem, found before any connection is tried.
-        let connector =
-            pg_tls::connector(&tls, home.as_deref()).map_err(|reason| IngestError::BadDsn {
-                given: dsn.redacted(),
-                reason,
-            })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("stagecraft-ingest");
-        }
-        let client = config.connect(connector).map_err(|e| {
-            let text = error_text(&e);
-            match pg_tls::hint(&text, &tls) {
-                Some(hint) => connect_error(format!("{text}; {hint}")),
-                None => connect_error(text),
-            }
-        })?;
-        let mut store = PgStore {
-            client,
-            dsn: dsn.clone(),
-            mode,
-            statements: HashMap::new(),
-        };
-        store.migrate()?;
-        Ok(store)
-    }
-
     /// Calls one of PostgreSQL's advisory lock functions (all answer a boolean) on the "ingest running"
     /// lock.
     fn runs_lock(&mut self, function: &str, doing: &str) -> Result<bool, IngestError> {
@@ -93,70 +49,6 @@ impl PgStore {
             dsn: self.dsn.redacted(),
             message: self.dsn.scrub(&format!("{doing}: {}", error_text(e))),
         }
-    }
-
-    /// Applies missing migrations under a session advisory lock, so two ingests starting at once on an
-    /// empty database do not both try to create the schema.
-    fn migrate(&mut self) -> Result<(), IngestError> {
-        let migrate_error = |dsn: &Dsn, e: &postgres::Error| IngestError::Migrate {
-            dsn: dsn.redacted(),
-            message: dsn.scrub(&error_text(e)),
-        };
-        self.client
-            .execute("SELECT pg_advisory_lock($1, 0)", &[&LOCK_NAMESPACE])
-            .map_err(|e| migrate_error(&self.dsn, &e))?;
-        let result = self.migrate_locked();
-        // The lock is released even when a migration failed; the connection closing would too.
-        let unlock = self
-            .client
-            .execute("SELECT pg_advisory_unlock($1, 0)", &[&LOCK_NAMESPACE]);
-        result?;
-        unlock.map_err(|e| migrate_error(&self.dsn, &e))?;
-        Ok(())
-    }
-
-    fn migrate_locked(&mut self) -> Result<(), IngestError> {
-        let dsn = self.dsn.clone();
-        let fail = |e: postgres::Error| IngestError::Migrate {
-            dsn: dsn.redacted(),
-            message: dsn.scrub(&error_text(&e)),
-        };
-        self.client
-            .batch_execute(
-                "CREATE SCHEMA IF NOT EXISTS ops;
-                 CREATE TABLE IF NOT EXISTS ops.schema_migrations (
-                     version    BIGINT PRIMARY KEY,
-                     name       TEXT NOT NULL,
-                     checksum   TEXT NOT NULL,
-                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-                 );",
-            )
-            .map_err(fail)?;
-        let applied: Vec<(i64, String, String)> = self
-            .client
-            .query(
-                "SELECT version, name, checksum FROM ops.schema_migrations ORDER BY version",
-                &[],
-            )
-            .map_err(fail)?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
-        check_applied(&self.dsn, &applied, |m| m.postgres)?;
-        for m in MIGRATIONS
-            .iter()
-            .filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version))
-        {
-            let mut tx = self.client.transaction().map_err(fail)?;
-            tx.batch_execute(m.postgres).map_err(fail)?;
-            tx.execute(
-                "INSERT INTO ops.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                &[&m.version, &m.name, &migrations::checksum(m.postgres)],
-            )
-            .map_err(fail)?;
-            tx.commit().map_err(fail)?;
-        }
-        Ok(())
     }
 
     fn statement(&mut self, resource: Resource, rows: usize) -> Result<Statement, IngestError> {
@@ -194,7 +86,7 @@ fn bind(value: &SqlValue) -> &(dyn ToSql + Sync) {
 }
 
 /// The driver's message with the server's text: `postgres::Error`'s Display alone says only "db error".
-pub fn error_text(e: &postgres::Error) -> String {
+fn error_text(e: &postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         let mut text = format!(
             "{}: {} (SQLSTATE {})",
@@ -208,34 +100,6 @@ pub fn error_text(e: &postgres::Error) -> String {
         return text;
     }
     one_line(e)
-}
-
-/// Refuses a database migrated by a newer build, or one whose recorded migrations differ from ours.
-pub(crate) fn check_applied(
-    dsn: &Dsn,
-    applied: &[(i64, String, String)],
-    sql: impl Fn(&migrations::Migration) -> &'static str,
-) -> Result<(), IngestError> {
-    for (version, name, checksum) in applied {
-        match MIGRATIONS.iter().find(|m| m.version == *version) {
-            None => {
-                return Err(IngestError::SchemaTooNew {
-                    dsn: dsn.redacted(),
-                    found: *version,
-                    known: migrations::latest(),
-                });
-            }
-            Some(m) if migrations::checksum(sql(m)) != *checksum => {
-                return Err(IngestError::MigrationChanged {
-                    dsn: dsn.redacted(),
-                    version: *version,
-                    name: name.clone(),
-                });
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
 }
 
 impl Store for PgStore {
@@ -314,16 +178,10 @@ impl Store for PgStore {
         self.mode
     }
 
-    fn write_rows(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[&Row],
-    ) -> Result<(), IngestError> {
-        let statement = self.statement(resource, rows.len())?;
-        let now = now.to_string();
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &run_id];
+    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError> {
+        let statement = self.statement(pass.resource, rows.len())?;
+        let now = pass.now.to_string();
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &pass.run_id];
         for row in rows {
             params.push(bind(&row.do_id));
             params.extend(row.values.iter().map(bind));
@@ -331,23 +189,18 @@ impl Store for PgStore {
         }
         self.client
             .execute(&statement, &params)
-            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+            .map_err(|e| self.db_error(&format!("upserting into {}", pass.resource.table()), &e))?;
         Ok(())
     }
 
-    fn mark_deleted(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-    ) -> Result<u64, IngestError> {
+    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
         let sql = format!(
             "UPDATE {} SET deleted_at = $1::text::timestamptz
              WHERE deleted_at IS NULL AND last_seen_run_id IS DISTINCT FROM $2",
-            resource.table()
+            pass.resource.table()
         );
         self.client
-            .execute(&sql, &[&now, &run_id])
+            .execute(&sql, &[&pass.now, &pass.run_id])
             .map_err(|e| self.db_error("marking deleted rows", &e))
     }
 
@@ -409,20 +262,14 @@ impl Store for PgStore {
         Ok(())
     }
 
-    fn action_pending(
-        &mut self,
-        droplet_name: &str,
-        droplet_id: Option<u64>,
-        action: &str,
-        now: &str,
-    ) -> Result<i64, IngestError> {
-        let droplet_id = droplet_id.map(|i| i as i64);
+    fn action_pending(&mut self, a: &NewAction<'_>) -> Result<i64, IngestError> {
+        let droplet_id = a.droplet_id.map(|i| i as i64);
         let row = self
             .client
             .query_one(
                 "INSERT INTO ops.do_actions (droplet_name, droplet_id, action, status, requested_at)
                  VALUES ($1, $2, $3, 'pending', $4::text::timestamptz) RETURNING id",
-                &[&droplet_name, &droplet_id, &action, &now],
+                &[&a.droplet_name, &droplet_id, &a.action, &a.now],
             )
             .map_err(|e| self.db_error("recording a pending action", &e))?;
         Ok(row.get(0))

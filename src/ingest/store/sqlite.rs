@@ -6,11 +6,11 @@ use std::time::Duration;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, params};
 
-use super::postgres::check_applied;
-use super::{ABANDONED, ActionDone, NewRun, Store, WriteMode, upsert_sql};
+use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
+use super::upsert::upsert_sql;
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
-use crate::ingest::migrations::{self, MIGRATIONS};
+use crate::ingest::migrations::{self, MIGRATIONS, check_applied};
 use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
 
@@ -186,17 +186,11 @@ impl Store for SqliteStore {
         self.mode
     }
 
-    fn write_rows(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-        rows: &[&Row],
-    ) -> Result<(), IngestError> {
-        let sql = upsert_sql(resource, rows.len(), |i, _: Option<ColType>| {
+    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError> {
+        let sql = upsert_sql(pass.resource, rows.len(), |i, _: Option<ColType>| {
             format!("?{i}")
         });
-        let mut params: Vec<&dyn ToSql> = vec![&now, &run_id];
+        let mut params: Vec<&dyn ToSql> = vec![&pass.now, &pass.run_id];
         for row in rows {
             params.push(bind(&row.do_id));
             params.extend(row.values.iter().map(bind));
@@ -207,22 +201,17 @@ impl Store for SqliteStore {
             .prepare_cached(&sql)
             .map_err(|e| self.db_error("preparing the upsert", &e))?;
         stmt.execute(params.as_slice())
-            .map_err(|e| self.db_error(&format!("upserting into {}", resource.table()), &e))?;
+            .map_err(|e| self.db_error(&format!("upserting into {}", pass.resource.table()), &e))?;
         Ok(())
     }
 
-    fn mark_deleted(
-        &mut self,
-        resource: Resource,
-        run_id: i64,
-        now: &str,
-    ) -> Result<u64, IngestError> {
+    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
         let sql = format!(
             "UPDATE {} SET deleted_at = ?1 WHERE deleted_at IS NULL AND last_seen_run_id IS NOT ?2",
-            resource.table()
+            pass.resource.table()
         );
         self.conn
-            .execute(&sql, params![now, run_id])
+            .execute(&sql, params![pass.now, pass.run_id])
             .map(|n| n as u64)
             .map_err(|e| self.db_error("marking deleted rows", &e))
     }
@@ -284,18 +273,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn action_pending(
-        &mut self,
-        droplet_name: &str,
-        droplet_id: Option<u64>,
-        action: &str,
-        now: &str,
-    ) -> Result<i64, IngestError> {
+    fn action_pending(&mut self, a: &NewAction<'_>) -> Result<i64, IngestError> {
         self.conn
             .query_row(
                 "INSERT INTO ops.do_actions (droplet_name, droplet_id, action, status, requested_at)
                  VALUES (?1, ?2, ?3, 'pending', ?4) RETURNING id",
-                params![droplet_name, droplet_id.map(|i| i as i64), action, now],
+                params![a.droplet_name, a.droplet_id.map(|i| i as i64), a.action, a.now],
                 |r| r.get(0),
             )
             .map_err(|e| self.db_error("recording a pending action", &e))

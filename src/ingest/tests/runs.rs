@@ -1,0 +1,222 @@
+//! Whole runs: first run and rerun, deletions and revivals, a type failing after its retries, 4xx
+//! failures, and row-at-a-time writes matching batched ones.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+
+#[test]
+fn first_run_writes_every_type_and_a_rerun_changes_no_counts() {
+    let (api, db, clock) = world(450);
+    let first = ingest(&api, &db, &clock);
+    assert_eq!(first.status, RunStatus::Success, "{first:?}");
+    assert_eq!(first.rows, 450 + 2 + 450 + 3 + 1 + 1);
+    assert_eq!(first.resources[0].pages, 3);
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_droplets WHERE deleted_at IS NULL"),
+        450
+    );
+    assert_eq!(db.count("SELECT count(*) FROM do_firewalls"), 450);
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_droplets WHERE public_ipv4 = '203.0.113.1' AND region = 'nyc3' AND memory_mb = 1024"),
+        450
+    );
+    clock.advance(Duration::from_secs(60));
+    let second = ingest(&api, &db, &clock);
+    assert_eq!(second.status, RunStatus::Success);
+    assert_eq!(second.rows, first.rows);
+    assert_eq!(second.deleted, 0);
+    assert_eq!(db.count("SELECT count(*) FROM do_droplets"), 450);
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_ingest_runs WHERE status = 'success'"),
+        2
+    );
+    assert_eq!(db.count("SELECT count(*) FROM run_events"), 12);
+    // first_seen_at stays from run 1, last_seen moves to run 2.
+    assert_eq!(
+        db.count(&format!("SELECT count(*) FROM do_droplets WHERE last_seen_run_id = {} AND first_seen_at < last_seen_at", second.run_id)),
+        450
+    );
+    // No sleeping: nothing failed.
+    assert!(clock.sleeps().is_empty());
+}
+
+#[test]
+fn a_resource_gone_from_a_complete_listing_is_marked_deleted_and_revived_when_back() {
+    let (api, db, clock) = world(5);
+    ingest(&api, &db, &clock);
+    api.edit(|a| {
+        a.items
+            .get_mut(&Resource::Droplets)
+            .unwrap()
+            .retain(|d| d["id"] != 3)
+    });
+    let run = ingest(&api, &db, &clock);
+    assert_eq!(run.deleted, 1);
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_droplets WHERE deleted_at IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT do_id FROM do_droplets WHERE deleted_at IS NOT NULL"),
+        3
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_droplets"),
+        5,
+        "never dropped"
+    );
+    api.edit(|a| {
+        a.items
+            .get_mut(&Resource::Droplets)
+            .unwrap()
+            .push(droplet(3))
+    });
+    ingest(&api, &db, &clock);
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_droplets WHERE deleted_at IS NOT NULL"),
+        0
+    );
+}
+
+#[test]
+fn a_type_failing_after_the_retry_budget_is_partial_and_leaves_earlier_data_intact() {
+    let (api, db, clock) = world(10);
+    let first = ingest(&api, &db, &clock);
+    // Run 2: firewall page 1 answers (with a renamed firewall and one gone), page 2 keeps failing with 503.
+    api.edit(|a| {
+        let fws = a.items.get_mut(&Resource::Firewalls).unwrap();
+        fws[0]["name"] = json!("renamed");
+        fws.remove(1);
+        a.faults.insert("/v2/firewalls".into(), (503, 2));
+        a.items
+            .get_mut(&Resource::Droplets)
+            .unwrap()
+            .push(droplet(99));
+    });
+    let second = ingest(&api, &db, &clock);
+    assert_eq!(second.status, RunStatus::Partial);
+    let fw = second
+        .resources
+        .iter()
+        .find(|r| r.resource == "firewalls")
+        .unwrap();
+    assert_eq!(fw.status, ResourceStatus::Partial);
+    assert_eq!(fw.rows, 0);
+    assert_eq!(fw.errors, 6, "one attempt and five retries: {fw:?}");
+    assert!(fw.error.as_deref().unwrap().contains("503"), "{fw:?}");
+    assert!(
+        second
+            .last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("firewalls: ")
+    );
+    // The client's backoff for a 5xx, through the injected clock: 2, 4, 8, 16, 32 seconds.
+    let waits: Vec<u64> = clock.sleeps().iter().map(Duration::as_secs).collect();
+    assert_eq!(waits, [2, 4, 8, 16, 32]);
+    // The failed type's page 1 was rolled back; nothing marked deleted; earlier types written.
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_firewalls WHERE name = 'renamed'"),
+        0
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_firewalls WHERE deleted_at IS NOT NULL"),
+        0
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM do_firewalls WHERE last_seen_run_id = {}",
+            first.run_id
+        )),
+        450
+    );
+    assert_eq!(db.count("SELECT count(*) FROM do_droplets"), 11);
+    // Later types still ran.
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM do_vpcs WHERE last_seen_run_id = {}",
+            second.run_id
+        )),
+        3
+    );
+    let (status, error): (String, String) = db
+        .conn()
+        .query_row(
+            &format!(
+                "SELECT status, last_error FROM do_ingest_runs WHERE id = {}",
+                second.run_id
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "partial");
+    assert!(error.contains("/v2/firewalls"), "{error}");
+    assert_eq!(
+        db.count(
+            "SELECT error_count FROM run_events WHERE resource = 'firewalls' AND status = 'partial'"
+        ),
+        6
+    );
+}
+
+#[test]
+fn a_4xx_is_not_retried_and_every_type_failing_is_an_error() {
+    let api = FakeApi::new(account(1));
+    api.edit(|a| {
+        for r in Resource::ALL {
+            a.faults.insert(r.collection().path().into(), (403, 1));
+        }
+    });
+    let db = Db::new();
+    let clock = FakeClock::new();
+    let client = api.client(&clock);
+    let summary = run(
+        &client,
+        &clock,
+        &db.options(WriteMode::Batched),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(summary.status, RunStatus::Error);
+    assert_eq!(summary.resources_failed, 6);
+    assert_eq!(
+        client.request_count(),
+        6,
+        "one request per type, no retries"
+    );
+    assert!(clock.sleeps().is_empty());
+    assert_eq!(
+        db.count("SELECT count(*) FROM do_ingest_runs WHERE status = 'error'"),
+        1
+    );
+}
+
+#[test]
+fn row_at_a_time_writes_the_same_tables() {
+    let api = FakeApi::new(account(250));
+    let (batched, single) = (Db::new(), Db::new());
+    let clock = FakeClock::new();
+    let client = api.client(&clock);
+    for (db, mode) in [
+        (&batched, WriteMode::Batched),
+        (&single, WriteMode::RowAtATime),
+    ] {
+        run(&client, &clock, &db.options(mode), &mut |_| {}).unwrap();
+    }
+    let dump = |db: &Db| -> Vec<String> {
+        let conn = db.conn();
+        let mut stmt = conn
+            .prepare("SELECT do_id || name || raw || last_seen_at FROM do_droplets ORDER BY do_id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(dump(&batched).len(), 250);
+    assert_eq!(dump(&batched), dump(&single));
+}
