@@ -200,6 +200,7 @@ impl Output {
 
     /// Fails if the token, or a piece of it, is in stdout or stderr.
     #[must_use = "finish the check with .success() or .code(n)"]
+    #[track_caller]
     pub fn no_canary(self) -> Output {
         self.assert_no_canary();
         self
