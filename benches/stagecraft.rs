@@ -1,17 +1,24 @@
-//! Benchmarks of `plan` and `apply` against the sandbox, with the baselines the issues name.
+//! Benchmarks of `plan` and `apply` against the sandbox, each beside a baseline.
 //!
 //! `cargo bench --bench stagecraft [-- plan|apply]` (or `scripts/bench`). It drives the release binary as a
 //! user would, reads request counts from the sandbox's `/_sandbox/counters`, measures peak RSS with
-//! GNU time, and runs each baseline (a pydo-style walk of the whole account; the one-at-a-time create
-//! and poll of the PROVIDER_CLOUD_DO outline) in the same run.
+//! GNU time, and runs each baseline (a pydo-style walk of the whole account; creating droplets one at a
+//! time, each polled until active before the next) in the same run.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+// The e2e tests' typed sandbox client; the benchmark uses only part of it.
+#[allow(dead_code)]
+#[path = "../tests/e2e/support/sandbox_client.rs"]
+mod sandbox_client;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
+
+use sandbox_client::{Counters, SandboxClient};
 
 const TOKEN: &str = "bench-token";
 
@@ -44,10 +51,11 @@ fn build_release() -> PathBuf {
     PathBuf::from(target).join("release/stagecraft")
 }
 
+/// `stagecraft sandbox serve` as a child process, and a client for it.
 struct Sandbox {
     child: Child,
     url: String,
-    agent: ureq::Agent,
+    client: SandboxClient,
 }
 
 impl Drop for Sandbox {
@@ -84,43 +92,9 @@ impl Sandbox {
             .read_line(&mut line)
             .unwrap();
         let url = line.trim().rsplit(' ').next().unwrap().to_string();
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Sandbox { child, url, agent }
+        let client = SandboxClient::new(&url, TOKEN);
+        Sandbox { child, url, client }
     }
-
-    fn call(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}{path}", self.url);
-        let mut r = match method {
-            "GET" => self.agent.get(&url).call(),
-            "DELETE" => self.agent.delete(&url).call(),
-            _ => self
-                .agent
-                .post(&url)
-                .header("Content-Type", "application/json")
-                .send(body.to_string().as_bytes()),
-        }
-        .unwrap();
-        serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default())
-            .unwrap_or(Value::Null)
-    }
-
-    fn counters(&self) -> Value {
-        self.call("GET", "/_sandbox/counters", Value::Null)
-    }
-
-    fn clear(&self) {
-        self.call("DELETE", "/_sandbox/requests", Value::Null);
-    }
-}
-
-fn total(counters: &Value) -> u64 {
-    counters
-        .as_object()
-        .map(|o| o.values().filter_map(Value::as_u64).sum())
-        .unwrap_or(0)
 }
 
 fn project(url: &str, hosts: usize, poll: &str) -> tempfile::TempDir {
@@ -163,47 +137,38 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 fn add_ssh_key(sb: &Sandbox) {
     let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJlbmNoYmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNo bench";
-    let _ = sb
-        .agent
-        .post(&format!("{}/v2/account/keys", sb.url))
-        .header("Authorization", &format!("Bearer {TOKEN}"))
-        .header("Content-Type", "application/json")
-        .send(
-            json!({"name": "bench-key", "public_key": key})
-                .to_string()
-                .as_bytes(),
-        );
+    sb.client.post(
+        "/v2/account/keys",
+        json!({"name": "bench-key", "public_key": key}),
+    );
 }
 
 fn bench_plan(bin: &Path) {
     println!("== plan: 50 managed hosts in an account of 10,000 droplets ==");
     let sb = Sandbox::start(bin, "0s");
     add_ssh_key(&sb);
-    sb.call(
-        "POST",
-        "/_sandbox/seed",
-        json!({"droplets": 9950, "name_prefix": "other-"}),
-    );
+    sb.client
+        .seed(json!({"droplets": 9950, "name_prefix": "other-"}));
     let dir = project(&sb.url, 50, "0s");
     timed(bin, dir.path(), &["apply", "--auto-approve"]);
     let runs = 7;
     let mut walls = Vec::new();
     let mut rss = 0;
-    let mut counters = Value::Null;
+    let mut counters = Counters::default();
     for _ in 0..runs {
-        sb.clear();
+        sb.client.clear_requests();
         let (wall, r, out) = timed(bin, dir.path(), &["plan"]);
         assert!(out.starts_with("No changes."), "{out}");
         walls.push(wall);
         rss = rss.max(r);
-        counters = sb.counters();
+        counters = sb.client.counters();
     }
     let mut base_walls = Vec::new();
     let mut base_rss = 0;
-    let mut base_counters = Value::Null;
+    let mut base_counters = Counters::default();
     let me = std::env::current_exe().unwrap();
     for _ in 0..runs {
-        sb.clear();
+        sb.client.clear_requests();
         let start = Instant::now();
         let out = Command::new("/usr/bin/time")
             .args(["-f", "%M"])
@@ -220,7 +185,7 @@ fn bench_plan(bin: &Path) {
                 .and_then(|l| l.trim().parse().ok())
                 .unwrap_or(0),
         );
-        base_counters = sb.counters();
+        base_counters = sb.client.counters();
     }
     let (m, b) = (median(walls), median(base_walls));
     println!(
@@ -241,7 +206,7 @@ fn bench_plan(bin: &Path) {
         base_rss,
         base_rss as f64 / rss.max(1) as f64
     );
-    let (t, bt) = (total(&counters), total(&base_counters));
+    let (t, bt) = (counters.total(), base_counters.total());
     println!(
         "{:<34} {:>14} {:>22} {:>7.1}x",
         "requests (total)",
@@ -255,17 +220,9 @@ fn bench_plan(bin: &Path) {
     let mut page_ms = Vec::new();
     for i in 0..60 {
         let start = Instant::now();
-        let mut r = sb
-            .agent
-            .get(&format!(
-                "{}/v2/droplets?per_page=200&page={}",
-                sb.url,
-                1 + i % 50
-            ))
-            .header("Authorization", &format!("Bearer {TOKEN}"))
-            .call()
-            .unwrap();
-        let body = r.body_mut().read_to_string().unwrap();
+        let body = sb
+            .client
+            .get_text(&format!("/v2/droplets?per_page=200&page={}", 1 + i % 50));
         page_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         assert!(body.len() > 100_000);
     }
@@ -279,19 +236,13 @@ fn bench_plan(bin: &Path) {
 
 /// The baseline: what pydo's README shows, `droplets.list()` page by page (20 per page), then filter.
 fn baseline_list(url: &str) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let client = SandboxClient::new(url, TOKEN);
     let mut page = 1;
     let mut mine = 0;
     loop {
-        let mut r = agent
-            .get(&format!("{url}/v2/droplets?page={page}&per_page=20"))
-            .header("Authorization", &format!("Bearer {TOKEN}"))
-            .call()
-            .unwrap();
-        let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let body = client
+            .get(&format!("/v2/droplets?page={page}&per_page=20"))
+            .json;
         for d in body["droplets"].as_array().unwrap() {
             if d["tags"]
                 .as_array()
@@ -315,51 +266,37 @@ fn bench_apply(bin: &Path) {
     let sb = Sandbox::start(bin, "2s");
     add_ssh_key(&sb);
     let dir = project(&sb.url, 50, "200ms");
-    sb.clear();
+    sb.client.clear_requests();
     let (wall, rss, out) = timed(bin, dir.path(), &["apply", "--auto-approve"]);
     assert!(out.contains("Apply complete: 50 done, 0 failed"), "{out}");
-    let counters = sb.counters();
-    let creates = counters["POST /v2/droplets"].as_u64().unwrap_or(0);
-    let lists = counters["GET /v2/droplets"].as_u64().unwrap_or(0);
-    let requests = total(&counters);
+    let counters = sb.client.counters();
+    let creates = counters.get("POST /v2/droplets");
+    let lists = counters.get("GET /v2/droplets");
+    let requests = counters.total();
 
-    // The outline's strategy: create one droplet, poll it until active, then the next.
-    sb.call("POST", "/_sandbox/reset", Value::Null);
+    // The baseline: create one droplet, poll it until active, then the next.
+    sb.client.reset();
     add_ssh_key(&sb);
-    sb.clear();
+    sb.client.clear_requests();
     let start = Instant::now();
-    let auth = format!("Bearer {TOKEN}");
     for i in 1..=50 {
         let body = json!({"name": format!("seq-app-{i}"), "region": "nyc1", "size": "s-1vcpu-1gb", "image": "ubuntu-22-04-x64", "tags": ["stagecraft:env:seq"]});
-        let mut r = sb
-            .agent
-            .post(&format!("{}/v2/droplets", sb.url))
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .send(body.to_string().as_bytes())
-            .unwrap();
-        let created: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let created = sb.client.post("/v2/droplets", body).json;
         let id = created["droplet"]["id"].as_u64().unwrap();
         loop {
             std::thread::sleep(Duration::from_millis(200));
-            let mut r = sb
-                .agent
-                .get(&format!("{}/v2/droplets/{id}", sb.url))
-                .header("Authorization", &auth)
-                .call()
-                .unwrap();
-            let d: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+            let d = sb.client.get(&format!("/v2/droplets/{id}")).json;
             if d["droplet"]["status"] == "active" {
                 break;
             }
         }
     }
     let seq_wall = start.elapsed().as_secs_f64();
-    let seq = sb.counters();
-    let seq_total = total(&seq);
+    let seq = sb.client.counters();
+    let seq_total = seq.total();
     println!(
         "{:<26} {:>16} {:>22} {:>8}",
-        "", "stagecraft apply", "sequential (outline)", "ratio"
+        "", "stagecraft apply", "one at a time", "ratio"
     );
     println!(
         "{:<26} {:>16.2} {:>22.2} {:>7.1}x",
@@ -370,14 +307,15 @@ fn bench_apply(bin: &Path) {
     );
     println!(
         "{:<26} {:>16} {:>22}",
-        "create requests", creates, seq["POST /v2/droplets"]
+        "create requests",
+        creates,
+        seq.get("POST /v2/droplets")
     );
     println!(
         "{:<26} {:>16} {:>22}",
         "list / get requests",
         lists,
-        seq["GET /v2/droplets/{id}"].as_u64().unwrap_or(0)
-            + seq["GET /v2/droplets"].as_u64().unwrap_or(0)
+        seq.get("GET /v2/droplets/{id}") + seq.get("GET /v2/droplets")
     );
     println!(
         "{:<26} {:>16} {:>22} {:>7.1}x",

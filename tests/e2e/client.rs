@@ -1,4 +1,4 @@
-//! The DigitalOcean client against mockito: pagination variants, the C-DO-01 retry schedule on a fake
+//! The DigitalOcean client against mockito: pagination variants, the retry schedule on a fake
 //! clock, error envelopes, partial listings, rate-limit pacing and the audit log.
 
 use std::sync::Arc;
@@ -10,7 +10,25 @@ use stagecraft::clock::{Clock, FakeClock};
 use stagecraft::provider::audit::AuditLog;
 use stagecraft::provider::{Client, ClientOptions, Droplet, ProviderError, Token};
 
+use crate::case;
 use crate::support::CANARY;
+use crate::support::harness::Case;
+
+pub fn tests() -> Vec<Case> {
+    vec![
+        case!(every_links_variant_of_the_spec_ends_the_listing_correctly),
+        case!(follows_next_links_across_pages_keeping_only_path_and_query),
+        case!(a_429_waits_retry_after_or_sixty_seconds),
+        case!(server_errors_back_off_2_4_8_16_32_then_give_up),
+        case!(a_422_is_not_retried_and_its_envelope_reaches_the_user),
+        case!(tagging_survives_an_existing_tag_and_retries_like_a_read),
+        case!(a_create_is_never_retried_on_an_ambiguous_failure),
+        case!(a_failed_page_aborts_the_whole_listing),
+        case!(sends_bearer_auth_and_user_agent_and_audits_without_the_token),
+        case!(rate_limit_headers_are_read_case_insensitively_and_slow_the_client_down),
+        case!(plain_http_is_refused_except_on_loopback),
+    ]
+}
 
 fn client(server: &Server, clock: &FakeClock) -> Client {
     let mut options = ClientOptions::new(&server.url(), Token::new(CANARY));
@@ -42,7 +60,6 @@ fn secs(list: &[u64]) -> Vec<Duration> {
     list.iter().map(|s| Duration::from_secs(*s)).collect()
 }
 
-#[test]
 fn every_links_variant_of_the_spec_ends_the_listing_correctly() {
     // The spec's examples show no links, `{}`, `{"pages": {}}`, and forward links; all must work.
     for links in [None, Some(json!({})), Some(json!({"pages": {}}))] {
@@ -66,7 +83,6 @@ fn every_links_variant_of_the_spec_ends_the_listing_correctly() {
     }
 }
 
-#[test]
 fn follows_next_links_across_pages_keeping_only_path_and_query() {
     let mut server = Server::new();
     let page2 = "https://api.digitalocean.com/v2/droplets?page=2&per_page=200&tag_name=stagecraft:env:staging";
@@ -92,7 +108,6 @@ fn follows_next_links_across_pages_keeping_only_path_and_query() {
     second.assert();
 }
 
-#[test]
 fn a_429_waits_retry_after_or_sixty_seconds() {
     for (header, expected) in [(Some("7"), 7), (None, 60)] {
         let mut server = Server::new();
@@ -120,7 +135,6 @@ fn a_429_waits_retry_after_or_sixty_seconds() {
     }
 }
 
-#[test]
 fn server_errors_back_off_2_4_8_16_32_then_give_up() {
     let mut server = Server::new();
     let failing = server
@@ -163,7 +177,6 @@ fn server_errors_back_off_2_4_8_16_32_then_give_up() {
     ok.assert();
 }
 
-#[test]
 fn a_422_is_not_retried_and_its_envelope_reaches_the_user() {
     let mut server = Server::new();
     let mock = server
@@ -189,7 +202,6 @@ fn a_422_is_not_retried_and_its_envelope_reaches_the_user() {
     assert!(!err.is_ambiguous());
 }
 
-#[test]
 fn tagging_survives_an_existing_tag_and_retries_like_a_read() {
     let mut server = Server::new();
     let create = server
@@ -234,7 +246,6 @@ fn tagging_survives_an_existing_tag_and_retries_like_a_read() {
     assert_eq!(clock.sleeps(), secs(&[2]), "the 503 was retried once");
 }
 
-#[test]
 fn a_create_is_never_retried_on_an_ambiguous_failure() {
     let mut server = Server::new();
     let mock = server
@@ -250,7 +261,6 @@ fn a_create_is_never_retried_on_an_ambiguous_failure() {
     assert!(err.is_ambiguous(), "{err}");
 }
 
-#[test]
 fn a_failed_page_aborts_the_whole_listing() {
     let mut server = Server::new();
     let next = format!("{}/v2/droplets?page=2&per_page=200", server.url());
@@ -280,7 +290,6 @@ fn a_failed_page_aborts_the_whole_listing() {
     assert_eq!(pages_seen, 1);
 }
 
-#[test]
 fn sends_bearer_auth_and_user_agent_and_audits_without_the_token() {
     let mut server = Server::new();
     let mock = server
@@ -314,7 +323,6 @@ fn sends_bearer_auth_and_user_agent_and_audits_without_the_token() {
     assert!(!log.contains("canary"), "{log}");
 }
 
-#[test]
 fn rate_limit_headers_are_read_case_insensitively_and_slow_the_client_down() {
     let mut server = Server::new();
     let clock = FakeClock::new();
@@ -341,7 +349,6 @@ fn rate_limit_headers_are_read_case_insensitively_and_slow_the_client_down() {
     );
 }
 
-#[test]
 fn plain_http_is_refused_except_on_loopback() {
     let err = Client::new(ClientOptions::new(
         "http://api.example.com",

@@ -1,21 +1,37 @@
 //! Bad configs: every problem reported at once with file:line:column, before any API call.
 
-use crate::snapshot;
+use crate::support::harness::Case;
 use crate::support::{CANARY, Project, config_with_hosts};
+use crate::{case, snapshot};
+
+pub fn tests() -> Vec<Case> {
+    vec![
+        case!(unknown_keys_get_a_did_you_mean_and_all_are_reported),
+        case!(a_token_in_the_file_is_refused),
+        case!(invalid_host_names_and_tags),
+        case!(wrong_types_and_values),
+        case!(yaml_syntax_error),
+        case!(an_environment_that_is_not_defined),
+        case!(several_environments_and_none_chosen),
+        case!(the_token_variable_is_not_set),
+        case!(unreadable_user_data_file_allow_lists_and_policy),
+        case!(a_missing_config_file),
+        case!(validate_offline_passes_on_the_example),
+        case!(the_checked_in_schema_is_current),
+    ]
+}
 
 // Port 9 (discard) on loopback: nothing listens, so any API call would fail loudly.
 const NO_API: &str = "http://127.0.0.1:9";
 
 fn check(name: &str, yaml: &str, args: &[&str]) {
     let project = Project::new(yaml);
-    let out = project.run(args);
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = project.run(args).code(1);
     assert!(out.stdout.is_empty(), "{out:?}");
     out.assert_no_canary();
     snapshot!(name, out.transcript(&project));
 }
 
-#[test]
 fn unknown_keys_get_a_did_you_mean_and_all_are_reported() {
     let yaml = config_with_hosts(
         NO_API,
@@ -25,13 +41,11 @@ fn unknown_keys_get_a_did_you_mean_and_all_are_reported() {
     check("config_unknown_keys", &yaml, &["plan"]);
 }
 
-#[test]
 fn a_token_in_the_file_is_refused() {
     let yaml = config_with_hosts(NO_API, "          app-1: {}\n")
         .replace("token_env: DO_TOKEN", &format!("token_env: {CANARY}"));
     let project = Project::new(&yaml);
-    let out = project.run(&["plan"]);
-    assert_eq!(out.code, 1);
+    let out = project.run(&["plan"]).code(1);
     assert!(
         out.stderr.contains("looks like a DigitalOcean API token"),
         "{out:?}"
@@ -41,7 +55,6 @@ fn a_token_in_the_file_is_refused() {
     snapshot!("config_token_in_file", out.transcript(&project));
 }
 
-#[test]
 fn invalid_host_names_and_tags() {
     let yaml = config_with_hosts(
         NO_API,
@@ -50,7 +63,6 @@ fn invalid_host_names_and_tags() {
     check("config_invalid_names_and_tags", &yaml, &["plan"]);
 }
 
-#[test]
 fn wrong_types_and_values() {
     let yaml = config_with_hosts(
         NO_API,
@@ -60,7 +72,6 @@ fn wrong_types_and_values() {
     check("config_wrong_types", &yaml, &["plan"]);
 }
 
-#[test]
 fn yaml_syntax_error() {
     check(
         "config_yaml_syntax",
@@ -69,13 +80,11 @@ fn yaml_syntax_error() {
     );
 }
 
-#[test]
 fn an_environment_that_is_not_defined() {
     let yaml = config_with_hosts(NO_API, "          app-1: {}\n");
     check("config_unknown_env", &yaml, &["plan", "--env", "stagign"]);
 }
 
-#[test]
 fn several_environments_and_none_chosen() {
     let yaml = config_with_hosts(
         NO_API,
@@ -84,31 +93,25 @@ fn several_environments_and_none_chosen() {
     check("config_env_ambiguous", &yaml, &["plan"]);
 }
 
-#[test]
 fn the_token_variable_is_not_set() {
     let yaml = config_with_hosts(NO_API, "          app-1: {}\n");
     let project = Project::new(&yaml).without_env("DO_TOKEN");
-    let out = project.run(&["plan"]);
-    assert_eq!(out.code, 1);
+    let out = project.run(&["plan"]).code(1);
     snapshot!("config_token_unset", out.transcript(&project));
 }
 
-#[test]
 fn unreadable_user_data_file_allow_lists_and_policy() {
     let yaml = config_with_hosts(NO_API, "          app-1: { user_data_file: missing.sh, size: s-8vcpu-16gb }\n          app-2: { region: sfo3 }\n")
         .replace("      default_region: nyc1\n", "      default_region: nyc1\n      regions: [nyc1]\n      sizes: [s-1vcpu-1gb]\n      policy: { max_droplets: 1, required_tags: [team] }\n");
     check("config_user_data_allow_lists_policy", &yaml, &["plan"]);
 }
 
-#[test]
 fn a_missing_config_file() {
     let project = Project::new("");
-    let out = project.run(&["-c", "nowhere.yml", "plan"]);
-    assert_eq!(out.code, 1);
+    let out = project.run(&["-c", "nowhere.yml", "plan"]).code(1);
     snapshot!("config_missing_file", out.transcript(&project));
 }
 
-#[test]
 fn validate_offline_passes_on_the_example() {
     let example = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -116,12 +119,10 @@ fn validate_offline_passes_on_the_example() {
     ))
     .unwrap();
     let project = Project::new(&example);
-    let out = project.run(&["validate", "--offline"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = project.run(&["validate", "--offline"]).success();
     snapshot!("validate_offline_example", out.transcript(&project));
 }
 
-#[test]
 fn the_checked_in_schema_is_current() {
     let checked_in = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -1,4 +1,6 @@
 //! The one integration-test binary: every capability end to end, through the real `stagecraft` binary.
+//! It runs its own test list (see support/harness.rs) so that tests needing PostgreSQL or sshd show as
+//! ignored, with the reason, when the service is missing.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod support;
@@ -11,3 +13,19 @@ mod ingest;
 mod plan;
 mod sandbox;
 mod secrets;
+
+fn main() {
+    support::harness::run(
+        [
+            apply::tests(),
+            client::tests(),
+            config_errors::tests(),
+            exec::tests(),
+            ingest::tests(),
+            plan::tests(),
+            sandbox::tests(),
+            secrets::tests(),
+        ]
+        .concat(),
+    )
+}

@@ -2,21 +2,32 @@
 
 use serde_json::json;
 
-use crate::snapshot;
+use crate::support::harness::Case;
 use crate::support::sandbox::TestSandbox;
 use crate::support::{CANARY, Project, config_with_hosts};
+use crate::{case, snapshot};
+
+pub fn tests() -> Vec<Case> {
+    vec![
+        case!(a_fresh_env_plans_creates_in_text_and_json_byte_identically),
+        case!(drift_and_leftovers_plan_as_update_replace_and_destroy),
+        case!(detailed_exitcode_is_zero_without_changes),
+        case!(an_unmanaged_droplet_with_a_desired_name_is_a_conflict),
+        case!(two_managed_droplets_with_one_name_are_refused_with_their_ids),
+        case!(validate_checks_the_catalogue_and_names_file_positions),
+        case!(a_plan_lists_only_the_env_not_the_account),
+        case!(a_saved_plan_carries_fingerprints),
+    ]
+}
 
 const THREE_HOSTS: &str = "          app-1: { role: app }\n          app-2: { role: app }\n          db-1: { role: db, size: s-2vcpu-4gb }\n";
 
-#[test]
 fn a_fresh_env_plans_creates_in_text_and_json_byte_identically() {
     let sb = TestSandbox::start();
     let project = Project::new(&config_with_hosts(&sb.url, THREE_HOSTS));
-    let text = project.run(&["plan"]);
-    assert_eq!(text.code, 0, "{text:?}");
+    let text = project.run(&["plan"]).success();
     snapshot!("plan_fresh_text", text.transcript(&project));
-    let json = project.run(&["plan", "--json"]);
-    assert_eq!(json.code, 0);
+    let json = project.run(&["plan", "--json"]).success();
     snapshot!("plan_fresh_json", json.transcript(&project));
     // Same config and live state: byte-identical output.
     assert_eq!(project.run(&["plan"]).stdout, text.stdout);
@@ -39,42 +50,36 @@ fn a_fresh_env_plans_creates_in_text_and_json_byte_identically() {
     );
 }
 
-#[test]
 fn drift_and_leftovers_plan_as_update_replace_and_destroy() {
     let sb = TestSandbox::start();
     let before = format!("{THREE_HOSTS}          old-1: {{ role: old }}\n");
     let project = Project::new(&config_with_hosts(&sb.url, &before));
-    assert_eq!(project.run(&["apply", "--auto-approve"]).code, 0);
+    project.run(&["apply", "--auto-approve"]).success();
     // A droplet stagecraft does not manage, which the plan must not mention.
     sb.seed(json!({"droplets": 5, "name_prefix": "someone-else-"}));
     let after = "          app-1: { role: app, size: s-2vcpu-2gb }\n          app-2: { role: app, tags: [team-b] }\n          app-3: { role: app }\n          db-1: { role: db, size: s-2vcpu-4gb, region: nyc3 }\n";
     project.write("stagecraft.yml", &config_with_hosts(&sb.url, after));
-    let out = project.run(&["plan", "--detailed-exitcode"]);
-    assert_eq!(out.code, 2, "{out:?}");
+    let out = project.run(&["plan", "--detailed-exitcode"]).code(2);
     assert!(!out.stdout.contains("someone-else"), "{out:?}");
     snapshot!("plan_drift_text", out.transcript(&project));
     let json = project.run(&["plan", "--json"]);
     snapshot!("plan_drift_json", json.transcript(&project));
 }
 
-#[test]
 fn detailed_exitcode_is_zero_without_changes() {
     let sb = TestSandbox::start();
     let project = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"));
-    assert_eq!(project.run(&["apply", "--auto-approve"]).code, 0);
-    let out = project.run(&["plan", "--detailed-exitcode"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    project.run(&["apply", "--auto-approve"]).success();
+    let out = project.run(&["plan", "--detailed-exitcode"]).success();
     assert!(out.stdout.starts_with("No changes."), "{out:?}");
 }
 
-#[test]
 fn an_unmanaged_droplet_with_a_desired_name_is_a_conflict() {
     let sb = TestSandbox::start();
     let seeded = sb.seed(json!({"droplets": 1, "name_prefix": "staging-app-", "tags": ["web"]}));
     let project = Project::new(&config_with_hosts(&sb.url, THREE_HOSTS));
-    let out = project.run(&["plan"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    let id = seeded["seeded"]["droplets"]["first_id"].as_u64().unwrap();
+    let out = project.run(&["plan"]).code(1);
+    let id = seeded["droplets"]["first_id"].as_u64().unwrap();
     assert!(
         out.stderr.contains(&format!(
             "droplet `staging-app-1` (id {id}) exists but is not managed"
@@ -84,18 +89,15 @@ fn an_unmanaged_droplet_with_a_desired_name_is_a_conflict() {
     snapshot!("plan_conflict_unmanaged", out.transcript(&project));
 }
 
-#[test]
 fn two_managed_droplets_with_one_name_are_refused_with_their_ids() {
     let sb = TestSandbox::start();
     sb.seed(json!({"droplets": 1, "name_prefix": "staging-app-", "tags": TestSandbox::managed("staging", "app")}));
     sb.seed(json!({"droplets": 1, "name_prefix": "staging-app-", "tags": TestSandbox::managed("staging", "app")}));
     let project = Project::new(&config_with_hosts(&sb.url, THREE_HOSTS));
-    let out = project.run(&["plan"]);
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = project.run(&["plan"]).code(1);
     snapshot!("plan_conflict_duplicates", out.transcript(&project));
 }
 
-#[test]
 fn validate_checks_the_catalogue_and_names_file_positions() {
     let sb = TestSandbox::start();
     let hosts = "          app-1: { size: s-1vcpu-1gbb }\n          app-2: { region: nyc2 }\n          app-3: { image: ubuntu-99-04-x64 }\n          app-4: { region: sfo3 }\n";
@@ -103,16 +105,13 @@ fn validate_checks_the_catalogue_and_names_file_positions() {
         &config_with_hosts(&sb.url, hosts)
             .replace("ssh_key_name: my-ssh-key", "ssh_key_name: my-ssh-kee"),
     );
-    let out = project.run(&["validate"]);
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = project.run(&["validate"]).code(1);
     snapshot!("validate_catalogue_errors", out.transcript(&project));
     let ok = Project::new(&config_with_hosts(&sb.url, THREE_HOSTS));
-    let out = ok.run(&["validate"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = ok.run(&["validate"]).success();
     snapshot!("validate_ok", out.transcript(&ok));
 }
 
-#[test]
 fn a_plan_lists_only_the_env_not_the_account() {
     // 50 managed hosts in an account of 10,000 droplets: the droplet listing costs ceil(50/200) = 1 request.
     let sb = TestSandbox::start();
@@ -123,26 +122,18 @@ fn a_plan_lists_only_the_env_not_the_account() {
         "          app: { count: 50, role: app }\n",
     ));
     sb.clear_requests();
-    let out = project.run(&["plan", "--json"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    project.run(&["plan", "--json"]).success();
     let counters = sb.counters();
-    let total: u64 = counters
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_u64().unwrap())
-        .sum();
+    let total = counters.total();
     println!("plan of 50 hosts in an account of 10,000 droplets: {total} requests: {counters}");
     assert_eq!(sb.count("GET /v2/droplets"), 1, "{counters}");
     assert!(total <= 6, "{counters}");
 }
 
-#[test]
 fn a_saved_plan_carries_fingerprints() {
     let sb = TestSandbox::start();
     let project = Project::new(&config_with_hosts(&sb.url, THREE_HOSTS));
-    let out = project.run(&["plan", "--out", "plan.json"]);
-    assert_eq!(out.code, 0, "{out:?}");
+    project.run(&["plan", "--out", "plan.json"]).success();
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(project.path().join("plan.json")).unwrap())
             .unwrap();

@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod harness;
 pub mod postgres;
 pub mod sandbox;
+pub mod sandbox_client;
 pub mod sshd;
 
 use std::path::{Path, PathBuf};
@@ -22,12 +24,17 @@ pub struct Project {
     env: Vec<(String, String)>,
 }
 
-/// What one run of the binary did.
+/// What one run of the binary did. Check it with `.success()` or `.code(n)`, which on a mismatch fail
+/// with the command, its exit code, stdout and stderr.
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// The command line, as `stagecraft ARGS...`.
+    pub command: String,
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Why the expected exit code is expected, shown when it is not.
+    because: Option<String>,
 }
 
 impl Project {
@@ -91,13 +98,18 @@ impl Project {
         cmd
     }
 
+    /// Runs the binary with `args` and waits for it.
+    #[must_use = "check the exit code: .success() or .code(n)"]
     pub fn run(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().expect("run stagecraft");
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.run_with(args, |_| {})
+    }
+
+    /// Like `run`, with `tweak` applied to the command first (another PATH, an extra variable...).
+    #[must_use = "check the exit code: .success() or .code(n)"]
+    pub fn run_with(&self, args: &[&str], tweak: impl FnOnce(&mut Command)) -> Output {
+        let mut command = self.command(args);
+        tweak(&mut command);
+        Output::new(args, command.output().expect("run stagecraft"))
     }
 
     /// Every file under the data directory (audit log, sandbox state...), concatenated.
@@ -122,6 +134,78 @@ impl Project {
 }
 
 impl Output {
+    /// What `stagecraft ARGS...` did, from a finished process.
+    pub fn new(args: &[&str], out: std::process::Output) -> Output {
+        Output {
+            command: std::iter::once("stagecraft")
+                .chain(args.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" "),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            because: None,
+        }
+    }
+
+    /// Says why the exit code checked next is expected; shown if it is not.
+    #[must_use = "finish the check with .success() or .code(n)"]
+    pub fn because(mut self, why: impl std::fmt::Display) -> Output {
+        self.because = Some(why.to_string());
+        self
+    }
+
+    /// Fails unless the exit code is 0.
+    #[track_caller]
+    pub fn success(self) -> Output {
+        self.code(0)
+    }
+
+    /// Fails unless the exit code is `expected`.
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Output {
+        if self.code != expected {
+            let because = self
+                .because
+                .as_deref()
+                .map_or(String::new(), |why| format!(" ({why})"));
+            panic!(
+                "`{}` exited with {}, expected {expected}{because}\n--- stdout\n{}\n--- stderr\n{}",
+                self.command, self.code, self.stdout, self.stderr
+            );
+        }
+        self
+    }
+
+    /// Fails unless stdout contains `text`, showing stdout.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: &str) {
+        self.assert_has("stdout", &self.stdout, text);
+    }
+
+    /// Fails unless stderr contains `text`, showing stderr.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) {
+        self.assert_has("stderr", &self.stderr, text);
+    }
+
+    #[track_caller]
+    fn assert_has(&self, stream: &str, output: &str, text: &str) {
+        assert!(
+            output.contains(text),
+            "{stream} of `{}` lacks {text:?}:\n{output}",
+            self.command
+        );
+    }
+
+    /// Fails if the token, or a piece of it, is in stdout or stderr.
+    #[must_use = "finish the check with .success() or .code(n)"]
+    #[track_caller]
+    pub fn no_canary(self) -> Output {
+        self.assert_no_canary();
+        self
+    }
+
     /// Exit code, stdout and stderr with the temp dir and other unstable bits redacted, for snapshots.
     pub fn transcript(&self, project: &Project) -> String {
         let redact = |text: &str| {
@@ -144,6 +228,7 @@ impl Output {
         )
     }
 
+    #[track_caller]
     pub fn assert_no_canary(&self) {
         assert!(
             !self.stdout.contains(CANARY) && !self.stderr.contains(CANARY),

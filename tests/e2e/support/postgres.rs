@@ -1,7 +1,7 @@
 //! A fresh PostgreSQL database per test, created from `STAGECRAFT_TEST_DATABASE_URL` and dropped after.
 //!
-//! Without that variable (or with the server down) a test prints why it skips and passes, unless
-//! `STAGECRAFT_REQUIRE_POSTGRES=1` (set by CI through scripts/ci-postgres), which turns it into a failure.
+//! Without that variable (or with the server down) a test that asks for a database is reported as ignored,
+//! with the reason, unless `STAGECRAFT_REQUIRE_POSTGRES=1` (set by CI), which makes it a failure.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -21,24 +21,29 @@ pub struct TestDb {
     name: String,
 }
 
-/// A fresh database for `test`, or `None` (after printing the reason) when PostgreSQL is not available
-/// and not required.
-pub fn test_db(test: &str) -> Option<TestDb> {
-    let required = std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1");
-    let skip = |reason: String| -> Option<TestDb> {
-        assert!(
-            !required,
-            "{test}: PostgreSQL is required ({REQUIRE_VAR}=1) but {reason}"
-        );
-        eprintln!("SKIPPED {test}: {reason} (run scripts/ci-postgres to get one)");
-        None
-    };
+fn required() -> bool {
+    std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1")
+}
+
+/// Ends the test: a failure where CI requires PostgreSQL, else ignored with `reason`.
+fn unavailable(test: &str, reason: &str) -> ! {
+    assert!(
+        !required(),
+        "{test}: PostgreSQL is required ({REQUIRE_VAR}=1) but {reason}"
+    );
+    super::harness::skip(format!(
+        "needs PostgreSQL: {reason}; run scripts/ci-postgres to get one"
+    ))
+}
+
+/// A fresh database for `test`; the test is ignored (or fails, if required) when PostgreSQL is not there.
+pub fn test_db(test: &str) -> TestDb {
     let Ok(admin_url) = std::env::var(URL_VAR) else {
-        return skip(format!("{URL_VAR} is not set"));
+        unavailable(test, &format!("{URL_VAR} is not set"));
     };
     let mut admin = match postgres::Client::connect(&admin_url, postgres::NoTls) {
         Ok(c) => c,
-        Err(e) => return skip(format!("cannot connect to {URL_VAR}: {e}")),
+        Err(e) => unavailable(test, &format!("cannot connect to {URL_VAR}: {e}")),
     };
     let name = format!(
         "sc_test_{}_{}_{}",
@@ -55,11 +60,11 @@ pub fn test_db(test: &str) -> Option<TestDb> {
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
         .and_then(|_| admin.batch_execute(&format!("CREATE DATABASE {name}")))
         .expect("create the test database (does the test role have CREATEDB?)");
-    Some(TestDb {
+    TestDb {
         url: with_database(&admin_url, &name),
         admin_url,
         name,
-    })
+    }
 }
 
 /// `url` pointing at database `name` instead (the query string is kept).
@@ -80,17 +85,11 @@ pub fn with_database(url: &str, name: &str) -> String {
 
 impl TestDb {
     /// The TLS-only role's URL for this database and the CA file, with the role given CREATE here so that
-    /// ingest can make its schema; `None` (after saying why) where scripts/ci-postgres did not set them up.
-    pub fn tls_only(&self, test: &str) -> Option<(String, String)> {
+    /// ingest can make its schema; the test is ignored (or fails, if required) where scripts/ci-postgres did
+    /// not set them up.
+    pub fn tls_only(&self, test: &str) -> (String, String) {
         let (Ok(url), Ok(ca)) = (std::env::var(TLS_URL_VAR), std::env::var(CA_VAR)) else {
-            assert!(
-                !std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1"),
-                "{test}: {TLS_URL_VAR} and {CA_VAR} are required with {REQUIRE_VAR}=1 (scripts/ci-postgres sets them)"
-            );
-            eprintln!(
-                "SKIPPED {test}: {TLS_URL_VAR} or {CA_VAR} is not set (run scripts/ci-postgres)"
-            );
-            return None;
+            unavailable(test, &format!("{TLS_URL_VAR} or {CA_VAR} is not set"));
         };
         let role = url
             .split_once("://")
@@ -100,7 +99,7 @@ impl TestDb {
         self.client()
             .batch_execute(&format!("GRANT CREATE ON DATABASE {} TO {role}", self.name))
             .expect("grant CREATE to the TLS role");
-        Some((with_database(&url, &self.name), ca))
+        (with_database(&url, &self.name), ca)
     }
 
     pub fn client(&self) -> postgres::Client {

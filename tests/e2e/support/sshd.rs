@@ -1,7 +1,7 @@
 //! A real OpenSSH server on 127.0.0.1 for the `exec` tests: throwaway keys and config, run as the current user.
 //!
-//! Without `sshd` on the machine the tests that need it skip and say why; with `STAGECRAFT_REQUIRE_SSHD=1`
-//! (set by CI after `scripts/ci-sshd`) a missing `sshd` fails them instead.
+//! Without `sshd` on the machine the tests that need it are reported as ignored, with the reason; with
+//! `STAGECRAFT_REQUIRE_SSHD=1` (set by CI after `scripts/ci-sshd`) a missing `sshd` fails them instead.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -46,9 +46,9 @@ fn current_user() -> String {
 }
 
 impl TestSshd {
-    /// Keys and config on a free port, not started yet; `None` (after saying why) when this machine has
-    /// no sshd and CI did not require one.
-    pub fn prepare(test: &str) -> Option<TestSshd> {
+    /// Keys and config on a free port, not started yet; the test is ignored when this machine has no sshd
+    /// and CI did not require one.
+    pub fn prepare(test: &str) -> TestSshd {
         let (Some(sshd), Some(ssh_keygen), Some(_ssh)) =
             (find("sshd"), find("ssh-keygen"), find("ssh"))
         else {
@@ -56,8 +56,7 @@ impl TestSshd {
             if std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1") {
                 panic!("{test}: {reason} ({REQUIRE_VAR}=1 makes this a failure)");
             }
-            eprintln!("SKIPPED {test}: {reason}");
-            return None;
+            super::harness::skip(format!("needs sshd: {reason}"));
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let sshd = TestSshd {
@@ -77,14 +76,14 @@ impl TestSshd {
         .expect("authorized_keys");
         sshd.new_host_key();
         sshd.write_config();
-        Some(sshd)
+        sshd
     }
 
     /// Prepared and started.
-    pub fn start_new(test: &str) -> Option<TestSshd> {
-        let mut sshd = Self::prepare(test)?;
+    pub fn start_new(test: &str) -> TestSshd {
+        let mut sshd = Self::prepare(test);
         sshd.start();
-        Some(sshd)
+        sshd
     }
 
     pub fn path(&self) -> &Path {
