@@ -20,6 +20,33 @@ impl std::fmt::Debug for EnvVars {
     }
 }
 
+/// A `.env` error without the file's text: a line that fails to parse usually holds a value, and values
+/// here are tokens. Only the line number and the variable's name are given.
+fn describe(path: &Path, error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::LineParse(text, _) => {
+            let lines = std::fs::read_to_string(path).unwrap_or_default();
+            let line = lines
+                .lines()
+                .position(|l| !l.trim().is_empty() && text.starts_with(l.trim_end()))
+                .map_or_else(String::new, |i| format!(":{}", i + 1));
+            let name = text
+                .split_once('=')
+                .map(|(k, _)| k.trim().trim_start_matches("export ").trim())
+                .filter(|k| {
+                    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+                .map_or_else(String::new, |k| format!(" (setting `{k}`)"));
+            format!(
+                "{}{line}: cannot parse this line{name}: look for an unterminated quote or a stray character (its text is not shown: it may hold a secret)",
+                path.display()
+            )
+        }
+        dotenvy::Error::Io(e) => format!("{}: {e}", path.display()),
+        _ => format!("{}: cannot be read as a .env file", path.display()),
+    }
+}
+
 impl EnvVars {
     pub fn from_process() -> Self {
         Self {
@@ -43,9 +70,9 @@ impl EnvVars {
         if !path.is_file() {
             return Ok(());
         }
-        let iter = dotenvy::from_path_iter(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let iter = dotenvy::from_path_iter(path).map_err(|e| describe(path, &e))?;
         for item in iter {
-            let (key, value) = item.map_err(|e| format!("{}: {e}", path.display()))?;
+            let (key, value) = item.map_err(|e| describe(path, &e))?;
             self.dotenv.insert(key, value);
         }
         Ok(())

@@ -30,6 +30,34 @@ impl Token {
     }
 }
 
+/// A token goes into a header: printable ASCII without spaces. Says where it is wrong, never what it is.
+fn check_token(token: &str) -> Result<(), ProviderError> {
+    if token.is_empty() {
+        return Err(ProviderError::BadToken {
+            reason: "is empty".into(),
+        });
+    }
+    match token.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
+        None => Ok(()),
+        Some((i, c)) => {
+            let what = match c {
+                '\n' | '\r' => "a line break",
+                ' ' | '\t' => "white space",
+                c if c.is_control() => "a control character",
+                _ => "a non-ASCII character",
+            };
+            let at = if i + c.len_utf8() == token.len() {
+                "at its end".to_string()
+            } else {
+                format!("at character {}", token[..i].chars().count() + 1)
+            };
+            Err(ProviderError::BadToken {
+                reason: format!("holds {what} {at}"),
+            })
+        }
+    }
+}
+
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(<redacted>)")
@@ -93,6 +121,7 @@ pub struct Reply {
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, ProviderError> {
         let base_url = check_base_url(&options.base_url)?;
+        check_token(&options.token.0)?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(format!("stagecraft/{}", env!("CARGO_PKG_VERSION")))
@@ -167,7 +196,18 @@ impl Client {
                     }
                     return Err(api_error(method, path, reply));
                 }
-                Err(message) => {
+                // Nothing left this machine: retrying cannot help, and the user must fix it.
+                Err(Failure {
+                    message,
+                    local: true,
+                }) => {
+                    return Err(ProviderError::Local {
+                        method: method.into(),
+                        path: path.into(),
+                        message,
+                    });
+                }
+                Err(Failure { message, .. }) => {
                     if let Some(wait) = retry::delay(mode, outcome, attempt, None) {
                         self.clock.sleep(wait);
                         continue;
@@ -187,7 +227,7 @@ impl Client {
         method: &str,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<(Reply, Option<u64>), String> {
+    ) -> Result<(Reply, Option<u64>), Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{}", self.base_url, path);
         let auth = format!("Bearer {}", self.token.0);
@@ -214,7 +254,7 @@ impl Client {
                     .send(&bytes[..])
             }
         };
-        let mut response = response.map_err(|e| describe_transport_error(&e))?;
+        let mut response = response.map_err(|e| Failure::of(&e))?;
         let header = |name: &str| {
             response
                 .headers()
@@ -231,7 +271,10 @@ impl Client {
             .with_config()
             .limit(256 * 1024 * 1024)
             .read_to_string()
-            .map_err(|e| format!("reading the reply failed: {}", describe_transport_error(&e)))?;
+            .map_err(|e| Failure {
+                message: format!("reading the reply failed: {}", Failure::of(&e).message),
+                local: false,
+            })?;
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -239,7 +282,10 @@ impl Client {
                 Ok(v) => v,
                 // A 2xx that is not JSON is a broken reply; an error page that is not JSON still has a status.
                 Err(e) if (200..300).contains(&status) => {
-                    return Err(format!("the reply was not JSON: {e}"));
+                    return Err(Failure {
+                        message: format!("the reply was not JSON: {e}"),
+                        local: false,
+                    });
                 }
                 Err(_) => Value::Null,
             }
@@ -301,14 +347,14 @@ impl Client {
         &self,
         method: &str,
         path: &str,
-        result: &Result<(Reply, Option<u64>), String>,
+        result: &Result<(Reply, Option<u64>), Failure>,
         elapsed: Duration,
         attempt: u32,
     ) {
         let Some(audit) = &self.audit else { return };
         let (status, request_id, error) = match result {
             Ok((reply, _)) => (Some(reply.status), reply.request_id.as_deref(), None),
-            Err(message) => (None, None, Some(message.as_str())),
+            Err(failure) => (None, None, Some(failure.message.as_str())),
         };
         audit.record(&AuditEntry {
             time: rfc3339(self.clock.now()),
@@ -364,12 +410,27 @@ fn api_error(method: &str, path: &str, reply: Reply) -> ProviderError {
     }
 }
 
-fn describe_transport_error(error: &ureq::Error) -> String {
-    match error {
-        ureq::Error::Timeout(_) => "timed out".to_string(),
-        ureq::Error::ConnectionFailed => "connection failed".to_string(),
-        ureq::Error::HostNotFound => "host not found".to_string(),
-        other => other.to_string(),
+/// Why one attempt got no reply.
+struct Failure {
+    message: String,
+    /// The request could not be built or sent at all (a bad header value or URL, a TLS setup refused):
+    /// a local error, never retried.
+    local: bool,
+}
+
+impl Failure {
+    fn of(error: &ureq::Error) -> Failure {
+        let (message, local) = match error {
+            ureq::Error::Timeout(_) => ("timed out".to_string(), false),
+            ureq::Error::ConnectionFailed => ("connection failed".to_string(), false),
+            ureq::Error::HostNotFound => ("host not found".to_string(), false),
+            // The network or the server: the request may have arrived.
+            ureq::Error::Io(_) | ureq::Error::Protocol(_) | ureq::Error::BodyStalled => {
+                (error.to_string(), false)
+            }
+            other => (other.to_string(), true),
+        };
+        Failure { message, local }
     }
 }
 

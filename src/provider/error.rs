@@ -37,6 +37,20 @@ pub enum ProviderError {
         message: String,
     },
 
+    #[error(
+        "digitalocean provider: {method} {path}: the request could not be sent ({message}); nothing reached the API, so fix this and run again"
+    )]
+    Local {
+        method: String,
+        path: String,
+        message: String,
+    },
+
+    #[error(
+        "digitalocean provider: the API token {reason}; a token is printable ASCII with no spaces or line breaks (a trailing newline often comes from `echo` or a file): check the variable named by token_env"
+    )]
+    BadToken { reason: String },
+
     #[error("digitalocean provider: API URL `{url}` {reason}")]
     BadUrl { url: String, reason: String },
 

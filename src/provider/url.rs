@@ -33,7 +33,20 @@ pub fn check_base_url(url: &str) -> Result<String, ProviderError> {
         ));
     }
     let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
+        let Some((host, rest)) = v6.split_once(']') else {
+            return Err(bad(
+                "opens an IPv6 address with `[` but never closes it with `]`",
+            ));
+        };
+        if !(rest.is_empty() || rest.strip_prefix(':').is_some_and(is_port)) {
+            return Err(bad(
+                "has something other than `:PORT` after the IPv6 address",
+            ));
+        }
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(bad("has an IPv6 address that does not parse"));
+        }
+        host
     } else {
         authority.split(':').next().unwrap_or("")
     };
@@ -45,6 +58,10 @@ pub fn check_base_url(url: &str) -> Result<String, ProviderError> {
         )),
         _ => Err(bad("must start with https://")),
     }
+}
+
+fn is_port(text: &str) -> bool {
+    text.parse::<u16>().is_ok()
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -72,6 +89,9 @@ mod tests {
             ("ftp://x", false),
             ("api.digitalocean.com", false),
             ("https://user:pw@host", false),
+            ("http://[::1", false),
+            ("http://[::1]x", false),
+            ("http://[zz]:1", false),
         ];
         for (url, ok) in cases {
             assert_eq!(check_base_url(url).is_ok(), ok, "{url}");
