@@ -33,7 +33,7 @@ pub struct Create<'a> {
     pub extra_tags: Vec<String>,
 }
 
-pub fn spec_of(create: &Create<'_>, ssh_key: &Value) -> CreateDroplets {
+pub fn spec_of(create: &Create<'_>, ssh_keys: &[Value]) -> CreateDroplets {
     let host = create.host;
     let mut tags = host.tags();
     tags.extend(create.extra_tags.iter().cloned());
@@ -45,7 +45,7 @@ pub fn spec_of(create: &Create<'_>, ssh_key: &Value) -> CreateDroplets {
         names: Vec::new(),
         region: host.region.clone(),
         size: host.size.clone(),
-        ssh_keys: vec![ssh_key.clone()],
+        ssh_keys: ssh_keys.to_vec(),
         tags,
         user_data: host.user_data.clone(),
         vpc_uuid: host.vpc_uuid.clone(),
@@ -53,10 +53,10 @@ pub fn spec_of(create: &Create<'_>, ssh_key: &Value) -> CreateDroplets {
 }
 
 /// Creates grouped by identical spec, split into chunks of ten, ordered by their first droplet name.
-pub fn batches(creates: &[Create<'_>], ssh_key: &Value) -> Vec<Batch> {
+pub fn batches(creates: &[Create<'_>], ssh_keys: &[Value]) -> Vec<Batch> {
     let mut groups: BTreeMap<String, (CreateDroplets, Vec<String>)> = BTreeMap::new();
     for create in creates {
-        let spec = spec_of(create, ssh_key);
+        let spec = spec_of(create, ssh_keys);
         let key = serde_json::to_string(&spec).unwrap_or_default();
         groups
             .entry(key)
@@ -112,7 +112,7 @@ mod tests {
                 extra_tags: vec![],
             })
             .collect();
-        let batches = batches(&creates, &json!("fp"));
+        let batches = batches(&creates, &[json!("fp")]);
         let sizes: Vec<usize> = batches.iter().map(|b| b.names.len()).collect();
         // Ordered by first name: app-01.., app-10+app-20, app-12.., app-23.
         assert_eq!(sizes, vec![10, 2, 10, 1]);
@@ -148,6 +148,6 @@ mod tests {
                 extra_tags: vec![],
             },
         ];
-        assert_eq!(batches(&creates, &json!(1)).len(), 2);
+        assert_eq!(batches(&creates, &[json!(1)]).len(), 2);
     }
 }

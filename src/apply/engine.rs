@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::batch::{self, Create};
+use super::inplace;
 use super::report::{HostOutcome, HostResult, Report};
-use super::resize::Stage;
 use super::sink::{ActionKind, ActionSink, Finished, Progress};
 use super::watch::{Pending, Task};
 use crate::clock::Clock;
@@ -64,7 +64,13 @@ pub fn execute(
         }
     }
     pending.extend(engine.creates(planned));
-    engine.retag(&planned.plan.to_update, &planned.live);
+    engine.retag(
+        &[
+            (&planned.plan.to_update, ActionKind::Retag),
+            (&planned.plan.to_adopt, ActionKind::Adopt),
+        ],
+        &planned.live,
+    );
     pending.extend(engine.start_updates(planned));
     pending.extend(engine.unfinished_boots(planned));
 
@@ -120,35 +126,29 @@ impl Engine<'_> {
         }
         let known_ids: BTreeSet<u64> = planned.live.iter().map(|d| d.id).collect();
         let mut pending = Vec::new();
-        for b in batch::batches(&creates, &planned.ssh_key) {
+        for b in batch::batches(&creates, &planned.ssh_keys) {
             pending.extend(self.create_batch(&b, &known_ids, &replaced));
         }
         pending
     }
 
-    /// Resizes and power-ons: started here, carried on by the watch.
+    /// In-place updates (feature actions, resizes, power-ons): started here, carried on by the watch.
     fn start_updates(&mut self, planned: &Planned) -> Vec<Pending> {
         let mut pending = Vec::new();
-        for entry in &planned.plan.to_update {
+        for entry in planned.plan.to_update.iter().chain(&planned.plan.to_adopt) {
             let Some(id) = entry.droplet_id else { continue };
-            let live = planned.live.iter().find(|d| d.id == id);
-            let change = |field: &str| entry.changes.iter().find(|c| c.field == field);
-            let (action, size, stage) = match (change("size"), change("power")) {
-                (Some(size), _) => (ActionKind::Resize, size.to.clone(), Stage::PowerOff),
-                (None, Some(_)) => (
-                    ActionKind::PowerOn,
-                    live.map(|d| d.size_slug.clone()).unwrap_or_default(),
-                    Stage::PowerOn,
-                ),
-                // Tags only: done by the retag.
-                (None, None) => continue,
+            let live_size = (planned.live.iter())
+                .find(|d| d.id == id)
+                .map_or("", |d| d.size_slug.as_str());
+            let Some((action, steps)) = inplace::plan(entry, live_size) else {
+                continue;
             };
             self.progress
                 .update(&entry.droplet_name, &format!("{action} pending"));
             pending.push(Pending::new(
                 &entry.droplet_name,
                 action,
-                Task::Resize { id, size, stage },
+                Task::Update { id, steps },
             ));
         }
         pending

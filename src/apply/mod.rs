@@ -1,8 +1,10 @@
 //! `apply` and `destroy`: carry out a plan exactly once, safely, and with few API calls.
 
+pub mod adopt;
 pub mod batch;
 mod create;
 pub mod engine;
+pub mod inplace;
 pub mod lock;
 pub mod report;
 pub mod resize;

@@ -14,11 +14,14 @@ const TAG_CHUNK: usize = 100;
 impl Engine<'_> {
     /// Applies every entry's `tags` change. A host whose tagging failed is left out of its later requests
     /// and reported; running apply again finishes the job.
-    pub(super) fn retag(&mut self, entries: &[Entry], live: &[Droplet]) {
-        let mut hosts: Vec<(&Entry, u64, Option<i64>)> = Vec::new();
+    pub(super) fn retag(&mut self, groups: &[(&Vec<Entry>, ActionKind)], live: &[Droplet]) {
+        let mut hosts: Vec<(&Entry, ActionKind, u64, Option<i64>)> = Vec::new();
         let mut adds: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         let mut removes: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        for entry in entries {
+        let entries = groups
+            .iter()
+            .flat_map(|(entries, kind)| entries.iter().map(move |e| (e, *kind)));
+        for (entry, kind) in entries {
             let (Some(id), Some(change)) = (
                 entry.droplet_id,
                 entry.changes.iter().find(|c| c.field == "tags"),
@@ -32,10 +35,8 @@ impl Engine<'_> {
                 removes.entry(tag.to_string()).or_default().push(id);
             }
             self.progress.update(&entry.droplet_name, "retagging");
-            let row = self
-                .sink
-                .pending(&entry.droplet_name, Some(id), ActionKind::Retag);
-            hosts.push((entry, id, row));
+            let row = self.sink.pending(&entry.droplet_name, Some(id), kind);
+            hosts.push((entry, kind, id, row));
         }
         let mut failed: BTreeMap<u64, (String, Option<String>)> = BTreeMap::new();
         for (op, tag, ids) in request_order(adds, removes) {
@@ -62,7 +63,7 @@ impl Engine<'_> {
                 }
             }
         }
-        for (entry, id, row) in hosts {
+        for (entry, kind, id, row) in hosts {
             match failed.remove(&id) {
                 None => {
                     let done = Finished::Done {
@@ -71,7 +72,7 @@ impl Engine<'_> {
                     };
                     self.sink.finish(row, done);
                     self.progress.update(&entry.droplet_name, "tags updated");
-                    self.ok(&entry.droplet_name, ActionKind::Retag, None, Some(id));
+                    self.ok(&entry.droplet_name, kind, None, Some(id));
                 }
                 Some((error, request_id)) => {
                     let failed = Finished::Failed {
@@ -79,13 +80,7 @@ impl Engine<'_> {
                         error: &error,
                     };
                     self.sink.finish(row, failed);
-                    self.fail(
-                        &entry.droplet_name,
-                        ActionKind::Retag,
-                        Some(id),
-                        error,
-                        request_id,
-                    );
+                    self.fail(&entry.droplet_name, kind, Some(id), error, request_id);
                 }
             }
         }

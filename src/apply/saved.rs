@@ -97,7 +97,7 @@ pub fn check_current(path: &Path, saved: &Plan, now: &Plan) -> Result<(), SavedP
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::{Change, Cost, Entry};
+    use crate::plan::model::{Change, Cost, Effect, Entry};
 
     fn plan(update: Vec<Change>) -> Plan {
         Plan {
@@ -114,8 +114,10 @@ mod tests {
                 image: "ubuntu-22-04-x64".into(),
                 droplet_id: Some(7),
                 changes: update,
+                protected: false,
             }],
             to_replace: vec![],
+            to_adopt: vec![],
             unchanged: vec![],
             cost: Cost::default(),
             live_fingerprint: "l".into(),
@@ -129,11 +131,13 @@ mod tests {
             field: "tags".into(),
             from: "a".into(),
             to: "b".into(),
+            effect: Effect::InPlace,
         };
         let power = Change {
             field: "power".into(),
             from: "off".into(),
             to: "on".into(),
+            effect: Effect::InPlace,
         };
         let path = Path::new("plan.json");
         let saved = plan(vec![tags.clone()]);

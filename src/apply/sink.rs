@@ -17,6 +17,10 @@ pub enum ActionKind {
     Delete,
     Replace,
     Retag,
+    /// Taking a hand-tagged droplet under management (its hash tags written).
+    Adopt,
+    /// Several in-place changes to one droplet.
+    Update,
     Resize,
     PowerOff,
     PowerOn,
@@ -34,6 +38,8 @@ impl ActionKind {
             ActionKind::Delete => "delete",
             ActionKind::Replace => "replace",
             ActionKind::Retag => "retag",
+            ActionKind::Adopt => "adopt",
+            ActionKind::Update => "update",
             ActionKind::Resize => "resize",
             ActionKind::PowerOff => "power_off",
             ActionKind::PowerOn => "power_on",

@@ -1,10 +1,10 @@
 //! The poll loop: one env listing per tick advances every pending task (boots, resizes, deletes) until
 //! each is done or past its deadline.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::engine::Engine;
-use super::resize::{self, Next, Stage};
+use super::inplace::{self, Advance, Step};
 use super::sink::{ActionKind, Finished};
 use crate::ownership::env_tag;
 use crate::provider::Droplet;
@@ -12,25 +12,17 @@ use crate::provider::Droplet;
 #[derive(Debug)]
 pub(super) enum Task {
     /// A new droplet (or a replacement's new droplet) until it is up.
-    Boot {
-        id: u64,
-        replaces: Option<u64>,
-    },
-    Resize {
-        id: u64,
-        size: String,
-        stage: Stage,
-    },
+    Boot { id: u64, replaces: Option<u64> },
+    /// In-place changes, one step at a time.
+    Update { id: u64, steps: VecDeque<Step> },
     /// Deleted; waiting for it to leave the listing.
-    Gone {
-        id: u64,
-    },
+    Gone { id: u64 },
 }
 
 impl Task {
     fn id(&self) -> u64 {
         match self {
-            Task::Boot { id, .. } | Task::Resize { id, .. } | Task::Gone { id } => *id,
+            Task::Boot { id, .. } | Task::Update { id, .. } | Task::Gone { id } => *id,
         }
     }
 }
@@ -129,39 +121,50 @@ impl Engine<'_> {
                 };
                 self.booted(p, droplet, replaces)
             }
-            Task::Resize {
-                id,
-                ref size,
-                stage,
-            } => {
+            Task::Update { id, .. } => {
                 let Some(droplet) = by_id.get(&id).copied() else {
                     self.fail(
                         &p.droplet_name,
                         p.action,
                         Some(id),
-                        "the droplet disappeared during the resize".into(),
+                        "the droplet disappeared during the update".into(),
                         None,
                     );
                     return true;
                 };
-                match resize::step(stage, size, self.options.resize_disk, droplet) {
-                    Next::Done => {
-                        self.progress
-                            .update(&p.droplet_name, &format!("{} done", p.action));
-                        self.ok(&p.droplet_name, p.action, Some(droplet), None);
-                        true
+                self.update_step(p, id, droplet)
+            }
+        }
+    }
+
+    /// Runs the front step of an update; a finished step lets the next one start at once.
+    fn update_step(&mut self, p: &mut Pending, id: u64, droplet: &Droplet) -> bool {
+        loop {
+            let Task::Update { steps, .. } = &p.task else {
+                return true;
+            };
+            let Some(front) = steps.front() else {
+                self.progress
+                    .update(&p.droplet_name, &format!("{} done", p.action));
+                self.ok(&p.droplet_name, p.action, Some(droplet), None);
+                return true;
+            };
+            match inplace::advance(front, droplet, self.options.resize_disk) {
+                Advance::Done => {
+                    if let Task::Update { steps, .. } = &mut p.task {
+                        steps.pop_front();
                     }
-                    Next::Go { stage: next, send } => {
-                        if let Some(action) = send
-                            && !self.action(p, id, &action)
-                        {
-                            return true;
-                        }
-                        if let Task::Resize { stage, .. } = &mut p.task {
-                            *stage = next;
-                        }
-                        false
+                }
+                Advance::Go { step, send } => {
+                    if let Some(action) = send
+                        && !self.action(p, id, &action)
+                    {
+                        return true;
                     }
+                    if let Task::Update { steps, .. } = &mut p.task {
+                        steps[0] = step;
+                    }
+                    return false;
                 }
             }
         }

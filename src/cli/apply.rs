@@ -34,6 +34,7 @@ pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let client = session.client(&config)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let planned = crate::plan::make(&client, &config, &env)?;
+    refuse_blocked(&planned, "apply")?;
     if let Some(path) = &args.plan_file {
         let saved = apply::saved::load(path)?;
         apply::saved::check_current(path, &saved, &planned.plan)?;
@@ -61,6 +62,7 @@ pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode
     let client = session.client(&config)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let planned = crate::plan::make_destroy(&client, &env)?;
+    refuse_blocked(&planned, "destroy")?;
     if planned.plan.has_changes() && !args.auto_approve {
         confirm(session, &planned, "destroy")?;
     }
@@ -110,6 +112,14 @@ fn carry_out(
             exit::FAILURE
         },
     ))
+}
+
+/// Protected droplets are never deleted or replaced: such a plan is refused whole, before any request.
+fn refuse_blocked(planned: &Planned, verb: &str) -> anyhow::Result<()> {
+    match render_plan::render_blocked(&planned.plan, verb) {
+        Some(text) => Err(anyhow::Error::msg(text)),
+        None => Ok(()),
+    }
 }
 
 fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<()> {

@@ -70,6 +70,8 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Desired versus live, host by host.
     Status,
+    /// Bring a droplet made outside stagecraft under management as HOST (its settings must match).
+    Adopt(AdoptArgs),
     /// Check the config offline, then against the API.
     Validate(ValidateArgs),
     /// Copy the account's inventory into PostgreSQL or SQLite.
@@ -82,6 +84,15 @@ pub enum Command {
     /// Print the JSON Schema of stagecraft.yml.
     #[command(hide = true)]
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The host in the config, e.g. `app-1`.
+    pub host: String,
+    /// The droplet's id (`doctl compute droplet list`).
+    #[arg(long)]
+    pub id: u64,
 }
 
 #[derive(Debug, Args)]

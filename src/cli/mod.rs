@@ -1,5 +1,6 @@
 //! The command line: parse once, resolve into a session, run one command, render errors once.
 
+pub mod adopt;
 pub mod apply;
 pub mod args;
 pub mod exec;
@@ -81,6 +82,7 @@ fn dispatch(session: &Session, command: &Command) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => apply::run(session, args),
         Command::Destroy(args) => apply::destroy(session, args),
         Command::Status => status::run(session),
+        Command::Adopt(args) => adopt::run(session, args),
     }
 }
 

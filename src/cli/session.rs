@@ -16,6 +16,20 @@ use crate::sandbox::{Sandbox, SandboxOptions, SeedKey};
 /// The public key given to the sandbox's seeded SSH key. It is never used to log in anywhere.
 const SANDBOX_PUBLIC_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGd1c3RvZmFjdHVyZXNhbmRib3hrZXlvbmx5Zm9ydGVzdHM stagecraft-sandbox";
 
+/// The seeded key of `name`: the account refuses one public key twice, so each name's differs in two
+/// characters of its key material (still valid base64 of the same length), the same in every run.
+fn sandbox_public_key(name: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let mut key = SANDBOX_PUBLIC_KEY.as_bytes().to_vec();
+    // Inside the 32 key bytes, away from the base64 tail whose last bits must be zero.
+    key[60] = ALPHABET[usize::from(digest[0]) % ALPHABET.len()];
+    key[61] = ALPHABET[usize::from(digest[1]) % ALPHABET.len()];
+    String::from_utf8(key).expect("ASCII")
+}
+
+use sha2::Digest;
+
 pub struct Session {
     pub out: Out,
     pub global: GlobalArgs,
@@ -106,7 +120,7 @@ impl Session {
     pub fn client(&self, config: &Config) -> anyhow::Result<Client> {
         let provider = config.provider();
         let (base_url, token) = if self.global.sandbox {
-            let (url, token) = self.start_sandbox(&provider.ssh_key_name)?;
+            let (url, token) = self.start_sandbox(&provider.key_names())?;
             (url, Token::new(token))
         } else {
             let url = self
@@ -136,7 +150,7 @@ impl Session {
         Ok(Client::new(options)?)
     }
 
-    fn start_sandbox(&self, ssh_key_name: &str) -> anyhow::Result<(String, String)> {
+    fn start_sandbox(&self, ssh_key_names: &[String]) -> anyhow::Result<(String, String)> {
         let mut slot = self
             .sandbox
             .lock()
@@ -145,10 +159,13 @@ impl Session {
             let state_file = self.data_dir().join("sandbox").join("state.json");
             let mut options = SandboxOptions {
                 state_file: Some(state_file.clone()),
-                seed_ssh_keys: vec![SeedKey {
-                    name: ssh_key_name.to_string(),
-                    public_key: SANDBOX_PUBLIC_KEY.to_string(),
-                }],
+                seed_ssh_keys: ssh_key_names
+                    .iter()
+                    .map(|name| SeedKey {
+                        name: name.clone(),
+                        public_key: sandbox_public_key(name),
+                    })
+                    .collect(),
                 ..SandboxOptions::default()
             };
             if let Some(boot) = self.env_vars.get("STAGECRAFT_SANDBOX_BOOT_TIME") {

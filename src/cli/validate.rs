@@ -30,7 +30,7 @@ pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     session.out.stdout(&format!(
         "{}: API checks passed (SSH key `{}`, regions, sizes and images exist and fit together).",
         config.path.display(),
-        config.provider().ssh_key_name
+        config.provider().key_names().join("`, `")
     ));
     Ok(exit::code(exit::SUCCESS))
 }

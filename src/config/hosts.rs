@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::model::{ChangePolicy, OnChange};
 use super::{Config, Pos, Problem};
-use crate::ownership::{HostTags, Settings};
+use crate::ownership::Wanted;
+use crate::ownership::hashes::{LegacySettings, keys_hash, user_data_hash};
 
 pub const DEFAULT_IMAGE: &str = "ubuntu-22-04-x64";
 /// The API's limit on `user_data`.
@@ -40,33 +42,47 @@ pub struct DesiredHost {
     pub monitoring: bool,
     pub ipv6: bool,
     pub backups: bool,
-    pub ssh_key_name: String,
+    /// Names of the SSH keys installed at creation, sorted.
+    pub ssh_keys: Vec<String>,
+    /// What a change of user data does: replace (default) or ignore.
+    pub on_user_data_change: ChangePolicy,
+    /// What a change of SSH keys does: ignore (default: they only matter to new droplets) or replace.
+    pub on_ssh_keys_change: ChangePolicy,
+    /// Never deleted or replaced while its droplet carries the protect tag.
+    pub protect: bool,
     pub ssh: SshTarget,
     #[serde(skip)]
     pub pos: Pos,
 }
 
 impl DesiredHost {
-    /// What decides the host's tags and hashes (see [`crate::ownership`]).
-    pub fn ownership(&self) -> HostTags<'_> {
-        HostTags {
-            env: &self.env,
-            role: &self.role,
-            user_tags: &self.user_tags,
-            settings: Settings {
-                user_data: self.user_data.as_deref(),
-                ssh_key: &self.ssh_key_name,
-                vpc_uuid: self.vpc_uuid.as_deref(),
-                monitoring: self.monitoring,
-                ipv6: self.ipv6,
-                backups: self.backups,
-            },
+    /// The tags stagecraft wants on this host's droplet (see [`crate::ownership`]).
+    pub fn wanted(&self) -> Wanted {
+        Wanted {
+            env: self.env.clone(),
+            role: self.role.clone(),
+            user_tags: self.user_tags.clone(),
+            user_data_hash: user_data_hash(self.user_data.as_deref()),
+            keys_hash: keys_hash(&self.ssh_keys),
+            protect: self.protect,
         }
     }
 
     /// Every tag the droplet is created with: stagecraft's own, then the user's.
     pub fn tags(&self) -> Vec<String> {
-        self.ownership().all()
+        self.wanted().all()
+    }
+
+    /// The settings hashed by the spec tag of earlier builds, as this host has them now.
+    pub fn legacy_settings(&self) -> LegacySettings<'_> {
+        LegacySettings {
+            user_data: self.user_data.as_deref(),
+            ssh_key: self.ssh_keys.first().map_or("", String::as_str),
+            vpc_uuid: self.vpc_uuid.as_deref(),
+            monitoring: self.monitoring,
+            ipv6: self.ipv6,
+            backups: self.backups,
+        }
     }
 
     /// `user_data` as shown to people: its size and hash, never its text (it may hold secrets).
@@ -180,6 +196,14 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
             );
         }
         let ssh = merge_ssh(config, provider.ssh.as_ref(), host.ssh.as_ref());
+        let (wide, own) = (
+            provider.on_change.unwrap_or_default(),
+            host.on_change.unwrap_or_default(),
+        );
+        let on_change = OnChange {
+            user_data: own.user_data.or(wide.user_data),
+            ssh_keys: own.ssh_keys.or(wide.ssh_keys),
+        };
         for name in names {
             out.push(DesiredHost {
                 env: env.to_string(),
@@ -195,7 +219,10 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
                 monitoring: host.monitoring.or(provider.monitoring).unwrap_or(false),
                 ipv6: host.ipv6.or(provider.ipv6).unwrap_or(false),
                 backups: host.backups.or(provider.backups).unwrap_or(false),
-                ssh_key_name: provider.ssh_key_name.clone(),
+                ssh_keys: provider.key_names(),
+                on_user_data_change: on_change.user_data.unwrap_or(ChangePolicy::Replace),
+                on_ssh_keys_change: on_change.ssh_keys.unwrap_or(ChangePolicy::Ignore),
+                protect: host.protect.or(provider.protect).unwrap_or(false),
                 ssh: ssh.clone(),
                 pos,
             });
@@ -281,7 +308,10 @@ impl DesiredHost {
             monitoring: false,
             ipv6: false,
             backups: false,
-            ssh_key_name: "k".into(),
+            ssh_keys: vec!["k".into()],
+            on_user_data_change: ChangePolicy::Replace,
+            on_ssh_keys_change: ChangePolicy::Ignore,
+            protect: false,
             ssh: SshTarget {
                 user: "root".into(),
                 port: 22,

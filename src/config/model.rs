@@ -39,12 +39,18 @@ pub struct Providers {
 /// Settings of the DigitalOcean provider, with defaults for every host.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [{"required": ["ssh_key_name"]}, {"required": ["ssh_keys"]}]))]
 pub struct DigitalOcean {
     /// NAME of the environment variable that holds the API token (never the token itself).
     #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
     pub token_env: String,
-    /// Name of an SSH key that exists in the account; it is installed on every droplet.
-    pub ssh_key_name: String,
+    /// Name of an SSH key that exists in the account; it is installed on every new droplet. Give this,
+    /// `ssh_keys`, or both (their union is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_key_name: Option<String>,
+    /// Names of SSH keys that exist in the account, all installed on every new droplet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_keys: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +88,13 @@ pub struct DigitalOcean {
     pub backups: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<Ssh>,
+    /// What a change of a setting the API cannot show back does to an existing droplet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_change: Option<OnChange>,
+    /// Never delete or replace this droplet (a `stagecraft:protect` tag, honoured even after the host
+    /// leaves the config). Set `false` and apply to lift it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protect: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<ApplySettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,6 +137,34 @@ pub struct Host {
     pub backups: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<Ssh>,
+    /// What a change of a setting the API cannot show back does to an existing droplet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_change: Option<OnChange>,
+    /// Never delete or replace this droplet (a `stagecraft:protect` tag, honoured even after the host
+    /// leaves the config). Set `false` and apply to lift it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protect: Option<bool>,
+}
+
+/// What a changed setting that the API cannot show back does to an existing droplet.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OnChange {
+    /// Changed user data: `replace` the droplet (the default, as cloud-init runs only at first boot) or
+    /// `ignore` the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_data: Option<ChangePolicy>,
+    /// Changed SSH keys: `ignore` (the default: keys only take effect on new droplets, and the recorded
+    /// hash is updated in place) or `replace` the droplet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_keys: Option<ChangePolicy>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangePolicy {
+    Replace,
+    Ignore,
 }
 
 /// How `exec` reaches a host.
@@ -169,6 +210,22 @@ pub struct Policy {
     pub max_monthly_usd: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_tags: Option<Vec<String>>,
+}
+
+impl DigitalOcean {
+    /// Every SSH key named by `ssh_key_name` and `ssh_keys`, sorted, without duplicates.
+    pub fn key_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .ssh_key_name
+            .iter()
+            .chain(self.ssh_keys.iter().flatten())
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
 }
 
 /// The JSON Schema of `stagecraft.yml`, as checked in at `schemas/stagecraft.schema.json`.

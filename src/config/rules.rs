@@ -79,12 +79,18 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
             ),
         );
     }
-    if provider.ssh_key_name.trim().is_empty() {
+    // The schema requires one of the two keys; here they name nothing.
+    if provider.key_names().is_empty() {
+        let key = if provider.ssh_key_name.is_some() {
+            "ssh_key_name"
+        } else {
+            "ssh_keys"
+        };
         push_to(
             &mut problems,
-            at(&[dop[0], dop[1], dop[2], "ssh_key_name"]),
-            "ssh_key_name".into(),
-            "ssh_key_name is empty; name an SSH key that exists in the account".into(),
+            at(&[dop[0], dop[1], dop[2], key]),
+            key.into(),
+            format!("{key} is empty; name an SSH key that exists in the account"),
         );
     }
     for (list, name) in [(&provider.tags, "tags")] {

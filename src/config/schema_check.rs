@@ -34,10 +34,13 @@ impl Walker<'_> {
             },
             None => schema.clone(),
         };
+        // An object's own `anyOf` of `required` lists is checked with its keys (see `check_object`).
+        let union = !schema.get("properties").is_some_and(Json::is_object);
         if let Some(branches) = schema
             .get("anyOf")
             .or_else(|| schema.get("oneOf"))
             .and_then(Json::as_array)
+            .filter(|_| union)
         {
             // schemars writes `Option<T>` as anyOf [T, null]: a null node is fine, anything else must be a T.
             let (nulls, others): (Vec<&Json>, Vec<&Json>) =
@@ -151,6 +154,31 @@ impl Walker<'_> {
                     }
                     _ => {}
                 }
+            }
+        }
+        // `anyOf` of `required` lists: at least one of the keys (`ssh_key_name` or `ssh_keys`).
+        if let Some(any_of) = schema.get("anyOf").and_then(Json::as_array) {
+            let alternatives: Vec<&str> = any_of
+                .iter()
+                .filter_map(|a| a.get("required")?.as_array()?.first()?.as_str())
+                .collect();
+            if !alternatives.is_empty() && !alternatives.iter().any(|k| seen.contains(k)) {
+                let where_ = if path.is_empty() {
+                    "at the top level".to_string()
+                } else {
+                    format!("in `{path}`")
+                };
+                let others: Vec<String> =
+                    alternatives[1..].iter().map(|k| format!("`{k}`")).collect();
+                self.problems.push(Problem {
+                    pos: anchor,
+                    path: path.to_string(),
+                    message: format!(
+                        "missing required key `{}` (or {}) {where_}",
+                        alternatives[0],
+                        others.join(", or ")
+                    ),
+                });
             }
         }
         if let Some(required) = schema.get("required").and_then(Json::as_array) {

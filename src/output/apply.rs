@@ -73,6 +73,18 @@ pub fn render_recording_problems(report: &Report) -> Option<String> {
     Some(text)
 }
 
+/// What `adopt` did.
+pub fn render_adopted(name: &str, id: u64, env: &str, added: &[String]) -> String {
+    format!(
+        "Adopted `{name}` (id {id}) into `{env}`: added {}. Run `stagecraft plan` to see the rest (its hash tags are written by the next apply).",
+        if added.is_empty() {
+            "no tags (it had them)".to_string()
+        } else {
+            added.join(", ")
+        }
+    )
+}
+
 pub fn render_json(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("a report is plain data");
     text.push('\n');

@@ -2,7 +2,7 @@
 
 use console::Style;
 
-use crate::plan::{Entry, Plan};
+use crate::plan::{Effect, Entry, Plan};
 
 /// The plan as text, sorted and byte-identical for the same plan.
 pub fn render_text(plan: &Plan, color: bool) -> String {
@@ -42,6 +42,9 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
             "update in place",
         ));
     }
+    for e in &plan.to_adopt {
+        rows.push((e.droplet_name.clone(), paint(yellow(), "  ~ "), e, "adopt"));
+    }
     for e in &plan.to_replace {
         rows.push((
             e.droplet_name.clone(),
@@ -56,7 +59,12 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (name, sign, entry, action) in rows {
-        out.push_str(&format!("{sign}{name:<width$}  {action}\n"));
+        let blocked = if entry.protected {
+            paint(red(), "  (blocked: the droplet is protected)")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("{sign}{name:<width$}  {action}{blocked}\n"));
         match action {
             "create" => out.push_str(&format!(
                 "      role={} size={} region={} image={}\n",
@@ -73,7 +81,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                     "      id={}\n",
                     entry.droplet_id.unwrap_or_default()
                 ));
-                let in_place = action == "update in place";
+                let replacing = action == "replace";
                 for change in &entry.changes {
                     if change.field == "tags" {
                         // `from` holds the tags to remove, `to` those to add.
@@ -81,20 +89,28 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                             .map(|t| format!("-{t}"))
                             .chain(change.to.split_whitespace().map(|t| format!("+{t}")))
                             .collect();
-                        let how = if in_place { "  (tagged in place)" } else { "" };
+                        let how = if replacing { "" } else { "  (tagged in place)" };
                         out.push_str(&format!("      tags: {}{how}\n", edits.join(" ")));
                         continue;
                     }
-                    let how = match change.field.as_str() {
-                        "size" if in_place => "  (power off, resize, power on)",
-                        "power" => "  (power on)",
-                        "spec" => "  (user data, SSH key, VPC, flags or tags changed)",
-                        _ => "  (forces replacement)",
+                    let how = match (change.effect, change.field.as_str()) {
+                        (Effect::Replace, _) => "  (forces replacement)",
+                        (Effect::NewDropletsOnly, _) => "  (applies to new droplets only)",
+                        // A replacement makes the new droplet right; nothing is done in place.
+                        (Effect::InPlace, _) if replacing => "",
+                        (Effect::InPlace, "size") => "  (power off, resize, power on)",
+                        (Effect::InPlace, "power") => "  (power on)",
+                        (Effect::InPlace, _) => "  (in place)",
                     };
                     out.push_str(&format!(
                         "      {}: {} -> {}{how}\n",
                         change.field, change.from, change.to
                     ));
+                }
+                if action == "adopt" {
+                    out.push_str(
+                        "      note: tagged into the env by hand; user data and SSH keys cannot be seen on a droplet, so they are not compared: their hashes are recorded now\n",
+                    );
                 }
             }
         }
@@ -108,8 +124,17 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
 pub fn summary_line(plan: &Plan) -> String {
     let c = &plan.cost;
     let sign = if c.delta_monthly_usd < 0.0 { "-" } else { "+" };
+    // Adoptions and blocked entries are rare: counted only when there are some.
+    let adopt = match plan.to_adopt.len() {
+        0 => String::new(),
+        n => format!(", {n} to adopt"),
+    };
+    let blocked = match plan.blocked().len() {
+        0 => String::new(),
+        n => format!(" {n} blocked by protection."),
+    };
     format!(
-        "Plan: {} to create, {} to update, {} to replace, {} to destroy. Monthly cost: ${:.2} -> ${:.2} ({sign}${:.2}).",
+        "Plan: {} to create, {} to update{adopt}, {} to replace, {} to destroy.{blocked} Monthly cost: ${:.2} -> ${:.2} ({sign}${:.2}).",
         plan.to_create.len(),
         plan.to_update.len(),
         plan.to_replace.len(),
@@ -118,6 +143,38 @@ pub fn summary_line(plan: &Plan) -> String {
         c.planned_monthly_usd,
         c.delta_monthly_usd.abs()
     )
+}
+
+/// Why nothing is applied while a protected droplet would be deleted or replaced.
+pub fn render_blocked(plan: &Plan, verb: &str) -> Option<String> {
+    let blocked = plan.blocked();
+    if blocked.is_empty() {
+        return None;
+    }
+    let mut text = format!(
+        "refusing to {verb} `{}`: {} protected droplet{} would be deleted or replaced, and nothing was sent:",
+        plan.env,
+        blocked.len(),
+        if blocked.len() == 1 { "" } else { "s" }
+    );
+    for e in blocked {
+        let what = if plan
+            .to_replace
+            .iter()
+            .any(|r| r.droplet_name == e.droplet_name)
+        {
+            "replace"
+        } else {
+            "delete"
+        };
+        text.push_str(&format!(
+            "\n  {} (id {}): {what}",
+            e.droplet_name,
+            e.droplet_id.unwrap_or_default()
+        ));
+    }
+    text.push_str("\nTo let it go: set `protect: false` on the host (add the host back if it left the config), apply that change alone (it removes the stagecraft:protect tag), then apply or destroy.");
+    Some(text)
 }
 
 /// The plan as pretty JSON (keys in a fixed order), newline-terminated.

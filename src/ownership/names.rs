@@ -7,8 +7,15 @@ pub const MANAGED_TAG: &str = "stagecraft";
 
 pub const ENV_TAG_PREFIX: &str = "stagecraft:env:";
 pub const ROLE_TAG_PREFIX: &str = "stagecraft:role:";
-/// `stagecraft:spec:<hash>`: the settings the API cannot show back (see [`super::hashes`]).
+/// `stagecraft:spec:<hash>`: earlier builds' one hash of user data, SSH key, VPC and flags (see
+/// [`super::legacy`]). No longer written; recognised and replaced by the tags below.
 pub const SPEC_TAG_PREFIX: &str = "stagecraft:spec:";
+/// `stagecraft:ud:<hash>`: the user data the droplet was created with (the API never shows it back).
+pub const UD_TAG_PREFIX: &str = "stagecraft:ud:";
+/// `stagecraft:keys:<hash>`: the SSH key names the droplet was created with (not shown back either).
+pub const KEYS_TAG_PREFIX: &str = "stagecraft:keys:";
+/// On a droplet that must never be deleted or replaced, whatever the config says now.
+pub const PROTECT_TAG: &str = "stagecraft:protect";
 /// `stagecraft:tags:<hash>`: which user tags stagecraft set on the droplet (see [`super::tags_hash`]).
 pub const TAGS_TAG_PREFIX: &str = "stagecraft:tags:";
 /// Carried by a replacement droplet until the one it replaces is deleted.
@@ -34,7 +41,33 @@ pub fn is_stagecraft_tag(tag: &str) -> bool {
 
 /// Whether a tag only records a hash (removed last when retagging, see [`super::retag`]).
 pub fn is_hash_tag(tag: &str) -> bool {
-    tag.starts_with(SPEC_TAG_PREFIX) || tag.starts_with(TAGS_TAG_PREFIX)
+    [
+        SPEC_TAG_PREFIX,
+        TAGS_TAG_PREFIX,
+        UD_TAG_PREFIX,
+        KEYS_TAG_PREFIX,
+    ]
+    .iter()
+    .any(|prefix| tag.starts_with(prefix))
+}
+
+/// Whether stagecraft may take this tag of its own off a droplet when the host no longer wants it. The
+/// env and managed tags never go (they make the droplet ours), nor the mark of a pending replacement.
+pub fn is_removable_own_tag(tag: &str) -> bool {
+    tag == PROTECT_TAG || tag.starts_with(ROLE_TAG_PREFIX) || is_hash_tag(tag)
+}
+
+/// Whether the droplet must never be deleted or replaced.
+pub fn is_protected(droplet: &Droplet) -> bool {
+    droplet.has_tag(PROTECT_TAG)
+}
+
+/// The values of every tag with `prefix` on the droplet (several after an interrupted retag).
+pub fn hashes_of<'a>(droplet: &'a Droplet, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    droplet
+        .tags
+        .iter()
+        .filter_map(move |t| t.strip_prefix(prefix))
 }
 
 /// Whether the droplet belongs to `env`: only such droplets are ever changed or deleted.

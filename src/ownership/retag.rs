@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::hashes::{HostTags, tags_hash};
+use super::hashes::{Wanted, tags_hash};
 use super::names::{
-    ROLE_TAG_PREFIX, SPEC_TAG_PREFIX, TAGS_TAG_PREFIX, is_hash_tag, is_stagecraft_tag,
+    TAGS_TAG_PREFIX, hashes_of, is_hash_tag, is_removable_own_tag, is_stagecraft_tag,
 };
 use crate::provider::Droplet;
 
@@ -19,24 +19,15 @@ pub enum TagState {
         remove: Vec<String>,
         add: Vec<String>,
     },
-    /// The settings behind the spec tag changed; the droplet's spec tag (or `(none)`).
-    SpecChanged(String),
 }
 
-/// How the droplet's settings and tags stand against the host's.
+/// The tags to change on `droplet` so that it carries `wanted`.
 ///
-/// The spec tag hashes the settings the API cannot show back; when it differs, the droplet is replaced.
-/// Tags change in place. Which of the droplet's tags stagecraft set (and so may remove) is told by the
-/// `stagecraft:tags:` tag, the hash of that set: the subset of the droplet's own user tags with that hash.
-/// Tags added by hand (by a person, or another tool) are never in it, so they are never removed. Droplets
-/// made by earlier builds carry a spec hash that covered their tags (see
-/// [`HostTags::legacy_spec_hash_with`]); the subset reproducing it serves both purposes.
-pub fn tag_change(host: &HostTags<'_>, droplet: &Droplet) -> TagState {
-    let live_specs: Vec<&str> = droplet
-        .tags
-        .iter()
-        .filter_map(|t| t.strip_prefix(SPEC_TAG_PREFIX))
-        .collect();
+/// Which of the droplet's user tags stagecraft set (and so may remove) is told by the `stagecraft:tags:`
+/// tag, the hash of that set: the subset of the droplet's own user tags with that hash. Tags added by
+/// hand (by a person, or another tool) are never in it, so they are never removed. `legacy_ours`: the
+/// tags an earlier build's spec hash showed to be stagecraft's (see [`super::legacy`]).
+pub fn tag_change(wanted: &Wanted, droplet: &Droplet, legacy_ours: &[String]) -> TagState {
     let mut live_user: Vec<String> = droplet
         .tags
         .iter()
@@ -45,17 +36,11 @@ pub fn tag_change(host: &HostTags<'_>, droplet: &Droplet) -> TagState {
         .collect();
     live_user.sort();
     live_user.dedup();
-    let wanted = host.spec_hash();
-    let mut ours: BTreeSet<String> = BTreeSet::new();
-    let mut settings_match = live_specs.contains(&wanted.as_str());
+    let mut ours: BTreeSet<String> = legacy_ours.iter().cloned().collect();
     // Every tags tag counts: more than one is left by an apply stopped mid-retag, and the old one's tags
     // must still go. A set that cannot be found (tags removed by hand, too many to search) removes nothing.
-    for hash in droplet
-        .tags
-        .iter()
-        .filter_map(|t| t.strip_prefix(TAGS_TAG_PREFIX))
-    {
-        let configured = host.user_tags;
+    for hash in hashes_of(droplet, TAGS_TAG_PREFIX) {
+        let configured = &wanted.user_tags;
         if hash == tags_hash(configured) && configured.iter().all(|t| live_user.contains(t)) {
             // The usual case, without a search.
             ours.extend(configured.iter().cloned());
@@ -63,18 +48,7 @@ pub fn tag_change(host: &HostTags<'_>, droplet: &Droplet) -> TagState {
             ours.extend(set);
         }
     }
-    for live_spec in live_specs.iter().filter(|s| **s != wanted) {
-        if let Some(set) = subset_with(&live_user, |set| {
-            host.legacy_spec_hash_with(set) == *live_spec
-        }) {
-            ours.extend(set);
-            settings_match = true;
-        }
-    }
-    if !settings_match {
-        return TagState::SpecChanged(live_specs.first().map_or("(none)", |s| s).to_string());
-    }
-    let wanted_tags = host.all();
+    let wanted_tags = wanted.all();
     let to_add: BTreeSet<&String> = wanted_tags
         .iter()
         .filter(|t| !droplet.tags.contains(t))
@@ -83,12 +57,7 @@ pub fn tag_change(host: &HostTags<'_>, droplet: &Droplet) -> TagState {
         .tags
         .iter()
         .filter(|t| !wanted_tags.contains(t))
-        .filter(|t| {
-            ours.contains(*t)
-                || [SPEC_TAG_PREFIX, TAGS_TAG_PREFIX, ROLE_TAG_PREFIX]
-                    .iter()
-                    .any(|prefix| t.starts_with(prefix))
-        })
+        .filter(|t| ours.contains(*t) || is_removable_own_tag(t))
         .collect();
     if to_add.is_empty() && to_remove.is_empty() {
         return TagState::Same;
@@ -99,34 +68,12 @@ pub fn tag_change(host: &HostTags<'_>, droplet: &Droplet) -> TagState {
     }
 }
 
-/// Whether a tag request puts the tag on or takes it off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TagOp {
-    Add,
-    Remove,
-}
-
-/// The order tag requests go out: every addition first (so a droplet never lacks a tag it should keep),
-/// then every removal, the hash tags last. While a droplet still carries its old `stagecraft:tags:` (or
-/// legacy spec) tag, the next plan can tell which of its tags stagecraft set, so an apply stopped half-way
-/// is finished by the next one. One step per tag, with every droplet it concerns.
-pub fn request_order(
-    adds: BTreeMap<String, Vec<u64>>,
-    removes: BTreeMap<String, Vec<u64>>,
-) -> Vec<(TagOp, String, Vec<u64>)> {
-    let (hash_removes, removes): (BTreeMap<String, Vec<u64>>, _) =
-        removes.into_iter().partition(|(tag, _)| is_hash_tag(tag));
-    let step = |op: TagOp| move |(tag, ids): (String, Vec<u64>)| (op, tag, ids);
-    adds.into_iter()
-        .map(step(TagOp::Add))
-        .chain(removes.into_iter().map(step(TagOp::Remove)))
-        .chain(hash_removes.into_iter().map(step(TagOp::Remove)))
-        .collect()
-}
-
 /// The first subset of `live_user` (sorted, as configured tags are) for which `matches` holds; `None`
 /// when there is none, or too many tags to search.
-fn subset_with(live_user: &[String], matches: impl Fn(&[String]) -> bool) -> Option<Vec<String>> {
+pub(crate) fn subset_with(
+    live_user: &[String],
+    matches: impl Fn(&[String]) -> bool,
+) -> Option<Vec<String>> {
     if live_user.len() > MAX_TAG_SEARCH {
         return None;
     }
@@ -141,11 +88,36 @@ fn subset_with(live_user: &[String], matches: impl Fn(&[String]) -> bool) -> Opt
     })
 }
 
+/// Whether a tag request puts the tag on or takes it off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOp {
+    Add,
+    Remove,
+}
+
+/// The order tag requests go out: every addition first (so a droplet never lacks a tag it should keep),
+/// then every removal, the hash tags last. While a droplet still carries its old hash tags, the next plan
+/// can tell which of its tags stagecraft set, so an apply stopped half-way is finished by the next one.
+/// One step per tag, with every droplet it concerns.
+pub fn request_order(
+    adds: BTreeMap<String, Vec<u64>>,
+    removes: BTreeMap<String, Vec<u64>>,
+) -> Vec<(TagOp, String, Vec<u64>)> {
+    let (hash_removes, removes): (BTreeMap<String, Vec<u64>>, _) =
+        removes.into_iter().partition(|(tag, _)| is_hash_tag(tag));
+    let step = |op: TagOp| move |(tag, ids): (String, Vec<u64>)| (op, tag, ids);
+    adds.into_iter()
+        .map(step(TagOp::Add))
+        .chain(removes.into_iter().map(step(TagOp::Remove)))
+        .chain(hash_removes.into_iter().map(step(TagOp::Remove)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::DesiredHost;
-    use sha2::{Digest, Sha256};
+    use crate::ownership::names::{PROTECT_TAG, ROLE_TAG_PREFIX, SPEC_TAG_PREFIX};
 
     fn host(tags: &[&str]) -> DesiredHost {
         let mut host = DesiredHost::example("app-1");
@@ -164,18 +136,17 @@ mod tests {
         .unwrap()
     }
 
-    /// `(removed, added)` of a retag, `Err(spec)` of a replacement, `Ok(None)` when nothing changes.
-    fn outcome(host: &DesiredHost, droplet: &Droplet) -> Result<Option<(String, String)>, String> {
-        match tag_change(&host.ownership(), droplet) {
-            TagState::Same => Ok(None),
-            TagState::Retag { remove, add } => Ok(Some((remove.join(" "), add.join(" ")))),
-            TagState::SpecChanged(live) => Err(live),
+    /// `(removed, added)` as space-separated lists, or `None` when nothing changes.
+    fn outcome(host: &DesiredHost, droplet: &Droplet) -> Option<(String, String)> {
+        match tag_change(&host.wanted(), droplet, &[]) {
+            TagState::Same => None,
+            TagState::Retag { remove, add } => Some((remove.join(" "), add.join(" "))),
         }
     }
 
-    fn strip_spec(list: &str) -> String {
+    fn user_only(list: &str) -> String {
         list.split_whitespace()
-            .filter(|t| !t.starts_with(SPEC_TAG_PREFIX) && !t.starts_with(TAGS_TAG_PREFIX))
+            .filter(|t| !is_hash_tag(t))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -205,8 +176,8 @@ mod tests {
         ];
         for (created, by_hand, now, removed, added) in cases {
             let live = droplet(&host(created), by_hand);
-            let got = outcome(&host(now), &live).expect("no replacement");
-            let got = got.map(|(from, to)| (strip_spec(&from), strip_spec(&to)));
+            let got = outcome(&host(now), &live);
+            let got = got.map(|(from, to)| (user_only(&from), user_only(&to)));
             let want = (created != now).then(|| (removed.to_string(), added.to_string()));
             assert_eq!(
                 got, want,
@@ -216,46 +187,60 @@ mod tests {
     }
 
     #[test]
-    fn the_tags_tag_moves_with_the_tags_and_the_spec_tag_stays() {
+    fn the_tags_tag_moves_with_the_tags_and_the_other_hashes_stay() {
         let live = droplet(&host(&["a"]), &[]);
-        let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
+        let (from, to) = outcome(&host(&["b"]), &live).unwrap();
         let tags_tag = |t: &[&str]| format!("{TAGS_TAG_PREFIX}{}", tags_hash(&host(t).user_tags));
         assert_eq!(from, format!("a {}", tags_tag(&["a"])));
         assert_eq!(to, format!("b {}", tags_tag(&["b"])));
-        assert_eq!(
-            host(&["a"]).ownership().spec_hash(),
-            host(&["b"]).ownership().spec_hash()
-        );
     }
 
     #[test]
-    fn other_spec_changes_still_replace() {
-        let live = droplet(&host(&["a"]), &[]);
-        let mut changed = host(&["b"]);
+    fn hash_tags_and_protection_follow_the_config_in_place() {
+        let created = host(&[]);
+        let live = droplet(&created, &[]);
+        let mut changed = host(&[]);
         changed.user_data = Some("#cloud-config\n".into());
+        changed.ssh_keys = vec!["k".into(), "other".into()];
+        changed.protect = true;
+        let (from, to) = outcome(&changed, &live).unwrap();
+        let old = created.wanted();
+        let new = changed.wanted();
         assert_eq!(
-            outcome(&changed, &live),
-            Err(host(&["a"]).ownership().spec_hash()),
-            "user data and tags changed together"
+            from,
+            format!(
+                "stagecraft:keys:{} stagecraft:ud:{}",
+                old.keys_hash, old.user_data_hash
+            )
         );
-        let mut untagged = live.clone();
-        untagged.tags.retain(|t| !t.starts_with(SPEC_TAG_PREFIX));
-        assert_eq!(outcome(&host(&["a"]), &untagged), Err("(none)".into()));
+        assert_eq!(
+            to,
+            format!(
+                "stagecraft:keys:{} {PROTECT_TAG} stagecraft:ud:{}",
+                new.keys_hash, new.user_data_hash
+            )
+        );
+        // Protection lifted: the tag goes.
+        let (from, to) = outcome(&created, &droplet(&changed, &[])).unwrap();
+        assert!(
+            from.contains(PROTECT_TAG) && !to.contains(PROTECT_TAG),
+            "{from} / {to}"
+        );
     }
 
     #[test]
-    fn tags_removed_by_hand_or_too_many_to_search_never_force_a_replacement() {
+    fn tags_removed_by_hand_or_too_many_to_search_are_left_alone() {
         // Created with a and b; b removed by hand; now the config wants a and c.
         let mut live = droplet(&host(&["a", "b"]), &[]);
         live.tags.retain(|t| t != "b");
-        let (from, to) = outcome(&host(&["a", "c"]), &live).unwrap().unwrap();
+        let (from, to) = outcome(&host(&["a", "c"]), &live).unwrap();
         assert!(!from.contains(" a") && !from.starts_with("a "), "{from}");
         assert!(to.starts_with("c "), "{to}");
         // Thirteen hand-added tags: the old set cannot be searched for, so nothing of it is removed.
         let many: Vec<String> = (0..13).map(|i| format!("hand-{i:02}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         let live = droplet(&host(&["a"]), &many);
-        let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
+        let (from, to) = outcome(&host(&["b"]), &live).unwrap();
         assert!(
             from.starts_with(TAGS_TAG_PREFIX),
             "only the old tags tag goes: {from}"
@@ -264,40 +249,21 @@ mod tests {
     }
 
     #[test]
-    fn droplets_of_earlier_builds_are_retagged_not_replaced() {
-        // Their spec tag hashed the user tags too.
+    fn an_earlier_builds_spec_tag_goes_and_the_tags_it_covered_count_as_ours() {
         let old = host(&["a"]);
         let mut live = droplet(&old, &["fw-web"]);
-        live.tags
-            .retain(|t| !t.starts_with(SPEC_TAG_PREFIX) && !t.starts_with(TAGS_TAG_PREFIX));
-        live.tags.push(format!(
-            "{SPEC_TAG_PREFIX}{}",
-            old.ownership().legacy_spec_hash_with(&old.user_tags)
-        ));
-        let (from, to) = outcome(&host(&["b"]), &live).unwrap().unwrap();
+        live.tags.retain(|t| !is_hash_tag(t));
+        live.tags.push(format!("{SPEC_TAG_PREFIX}0123456789"));
+        let wanted = host(&["b"]).wanted();
+        let TagState::Retag { remove, add } = tag_change(&wanted, &live, &["a".to_string()]) else {
+            panic!("a retag")
+        };
         assert_eq!(
-            from,
-            format!(
-                "a {SPEC_TAG_PREFIX}{}",
-                old.ownership().legacy_spec_hash_with(&old.user_tags)
-            )
+            remove,
+            vec!["a".to_string(), format!("{SPEC_TAG_PREFIX}0123456789")]
         );
-        assert!(
-            to.contains(&format!("{SPEC_TAG_PREFIX}{}", old.ownership().spec_hash())),
-            "{to}"
-        );
-        assert!(to.contains(TAGS_TAG_PREFIX) && to.starts_with("b "), "{to}");
-        // The legacy formula is the one earlier builds wrote: user data, key, VPC, flags and tags.
-        let canonical = serde_json::json!({
-            "user_data": old.user_data, "ssh_key": old.ssh_key_name, "vpc_uuid": old.vpc_uuid,
-            "monitoring": old.monitoring, "ipv6": old.ipv6, "backups": old.backups, "tags": ["a"],
-        });
-        let digest = Sha256::digest(canonical.to_string().as_bytes());
-        let expected: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            old.ownership().legacy_spec_hash_with(&old.user_tags),
-            expected
-        );
+        assert!(add.contains(&"b".to_string()) && !add.contains(&"fw-web".to_string()));
+        assert_eq!(add.iter().filter(|t| is_hash_tag(t)).count(), 3, "{add:?}");
     }
 
     #[test]
@@ -307,10 +273,10 @@ mod tests {
         web.role = "web".into();
         assert_eq!(
             outcome(&web, &live),
-            Ok(Some((
-                "stagecraft:role:app".to_string(),
-                "stagecraft:role:web".to_string()
-            )))
+            Some((
+                format!("{ROLE_TAG_PREFIX}app"),
+                format!("{ROLE_TAG_PREFIX}web")
+            ))
         );
         // Stopped after its additions: the old user tag must still go, with the old tags tag.
         let old_tags_tag = format!("{TAGS_TAG_PREFIX}{}", tags_hash(&host(&["a"]).user_tags));
@@ -321,14 +287,36 @@ mod tests {
         ));
         assert_eq!(
             outcome(&host(&["b"]), &halfway),
-            Ok(Some((format!("a {old_tags_tag}"), String::new())))
+            Some((format!("a {old_tags_tag}"), String::new()))
         );
         // Stopped after removing the user tag but before the old tags tag.
         let mut almost = droplet(&host(&["b"]), &[]);
         almost.tags.push(old_tags_tag.clone());
         assert_eq!(
             outcome(&host(&["b"]), &almost),
-            Ok(Some((old_tags_tag, String::new())))
+            Some((old_tags_tag, String::new()))
+        );
+    }
+
+    #[test]
+    fn additions_go_first_and_hash_tags_are_removed_last() {
+        let ids = |tags: &[&str]| -> BTreeMap<String, Vec<u64>> {
+            tags.iter().map(|t| (t.to_string(), vec![1])).collect()
+        };
+        let order = request_order(
+            ids(&["b", "stagecraft:ud:2"]),
+            ids(&["a", "stagecraft:tags:1", "stagecraft:role:x"]),
+        );
+        let got: Vec<(TagOp, &str)> = order.iter().map(|(op, t, _)| (*op, t.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (TagOp::Add, "b"),
+                (TagOp::Add, "stagecraft:ud:2"),
+                (TagOp::Remove, "a"),
+                (TagOp::Remove, "stagecraft:role:x"),
+                (TagOp::Remove, "stagecraft:tags:1"),
+            ]
         );
     }
 }

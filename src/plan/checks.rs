@@ -15,13 +15,17 @@ pub struct CatalogProblem {
 
 pub fn check(
     desired: &[DesiredHost],
-    ssh_key_name: &str,
+    wanted_keys: &[(&str, &str)],
     max_monthly_usd: Option<f64>,
     catalog: &Catalog,
 ) -> Vec<CatalogProblem> {
     let mut problems = Vec::new();
     let key_names: Vec<&str> = catalog.ssh_keys.iter().map(|k| k.name.as_str()).collect();
-    if !key_names.contains(&ssh_key_name) {
+    // (`ssh_key_name` or `ssh_keys`, the name)
+    for &(key, ssh_key_name) in wanted_keys {
+        if key_names.contains(&ssh_key_name) {
+            continue;
+        }
         let hint = match did_you_mean(ssh_key_name, &key_names) {
             Some(close) => format!("did you mean `{close}`?"),
             None if key_names.is_empty() => {
@@ -32,7 +36,7 @@ pub fn check(
         problems.push(CatalogProblem {
             line: 0,
             col: 0,
-            message: format!("ssh_key_name `{ssh_key_name}` does not exist in the account; {hint}"),
+            message: format!("{key} `{ssh_key_name}` does not exist in the account; {hint}"),
         });
     }
     let region_slugs: Vec<&str> = catalog.regions.iter().map(|r| r.slug.as_str()).collect();

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
+use super::fields::{self, image_label};
 use super::model::{Change, Conflict, Cost, Entry, FORMAT_VERSION, Plan};
 use crate::config::DesiredHost;
-use crate::ownership::names::{replaced_ids, role_of};
-use crate::ownership::{TagState, tag_change};
-use crate::provider::{Droplet, DropletStatus};
+use crate::ownership::names::{is_protected, replaced_ids, role_of};
+use crate::provider::Droplet;
 
 /// Everything a plan is computed from.
 pub struct Inputs<'a> {
@@ -20,6 +20,8 @@ pub struct Inputs<'a> {
     pub unmanaged_same_name: &'a [Droplet],
     /// Monthly price per size slug.
     pub prices: &'a BTreeMap<String, f64>,
+    /// The account's SSH key names (they may explain the spec hash of an earlier build).
+    pub account_keys: &'a [String],
 }
 
 pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
@@ -86,6 +88,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
         to_delete: Vec::new(),
         to_update: Vec::new(),
         to_replace: Vec::new(),
+        to_adopt: Vec::new(),
         unchanged: Vec::new(),
         cost: Cost::default(),
         live_fingerprint: live_fingerprint(inputs.live),
@@ -103,17 +106,20 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
             continue;
         };
         current += price(&droplet.size_slug);
-        let (replace, update) = changes(host, droplet);
-        if !replace.is_empty() {
-            let mut all = replace;
-            all.extend(update);
-            plan.to_replace.push(entry_for(host, Some(droplet.id), all));
-        } else if !update.is_empty() {
-            plan.to_update
-                .push(entry_for(host, Some(droplet.id), update));
+        let compared = fields::compare(host, droplet, inputs.account_keys);
+        let list = if compared.replaces() {
+            &mut plan.to_replace
+        } else if compared.adopt {
+            &mut plan.to_adopt
+        } else if !compared.changes.is_empty() {
+            &mut plan.to_update
         } else {
             plan.unchanged.push(host.droplet_name.clone());
-        }
+            continue;
+        };
+        let mut entry = entry_for(host, Some(droplet.id), compared.changes);
+        entry.protected = is_protected(droplet);
+        list.push(entry);
     }
     let prefix = format!("{}-", inputs.env);
     let undesired = live_by_name
@@ -132,6 +138,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
             image: image_label(droplet),
             droplet_id: Some(droplet.id),
             changes: Vec::new(),
+            protected: is_protected(droplet),
         });
     }
     for list in [
@@ -139,6 +146,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
         &mut plan.to_delete,
         &mut plan.to_update,
         &mut plan.to_replace,
+        &mut plan.to_adopt,
     ] {
         list.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
     }
@@ -159,55 +167,6 @@ fn conflict_key(c: &Conflict) -> &str {
     }
 }
 
-/// Splits differences into those that need a new droplet and those a resize can fix.
-fn changes(host: &DesiredHost, droplet: &Droplet) -> (Vec<Change>, Vec<Change>) {
-    let change = |field: &str, from: String, to: &str| Change {
-        field: field.into(),
-        from,
-        to: to.into(),
-    };
-    let mut replace = Vec::new();
-    let mut update = Vec::new();
-    if droplet.region.slug != host.region {
-        replace.push(change("region", droplet.region.slug.clone(), &host.region));
-    }
-    if !image_matches(droplet, &host.image) {
-        replace.push(change("image", image_label(droplet), &host.image));
-    }
-    let ownership = host.ownership();
-    match tag_change(&ownership, droplet) {
-        TagState::Same => {}
-        TagState::Retag { remove, add } => {
-            update.push(change("tags", remove.join(" "), &add.join(" ")))
-        }
-        TagState::SpecChanged(live) => {
-            // User data, SSH key, VPC or flags changed: the API cannot show or change these in place.
-            replace.push(change("spec", live, &ownership.spec_hash()));
-        }
-    }
-    if droplet.size_slug != host.size {
-        update.push(change("size", droplet.size_slug.clone(), &host.size));
-    } else if droplet.status == DropletStatus::Off {
-        // Left off (by a person, or an interrupted resize): applying powers it back on.
-        update.push(change("power", "off".into(), "on"));
-    }
-    (replace, update)
-}
-
-fn image_matches(droplet: &Droplet, wanted: &str) -> bool {
-    droplet.image.slug.as_deref() == Some(wanted)
-        || droplet.image.id.map(|id| id.to_string()).as_deref() == Some(wanted)
-}
-
-fn image_label(droplet: &Droplet) -> String {
-    droplet
-        .image
-        .slug
-        .clone()
-        .or_else(|| droplet.image.id.map(|id| id.to_string()))
-        .unwrap_or_default()
-}
-
 fn entry_for(host: &DesiredHost, droplet_id: Option<u64>, changes: Vec<Change>) -> Entry {
     Entry {
         name: host.name.clone(),
@@ -218,6 +177,8 @@ fn entry_for(host: &DesiredHost, droplet_id: Option<u64>, changes: Vec<Change>) 
         image: host.image.clone(),
         droplet_id,
         changes,
+        // Only deletes and replacements are ever blocked; set by the caller for those.
+        protected: false,
     }
 }
 
@@ -255,8 +216,16 @@ pub fn config_fingerprint(desired: &[DesiredHost]) -> String {
             format!(
                 "{}|{}|{}|{}|{}",
                 h.droplet_name, h.role, h.size, h.region, h.image
-            ) + "|"
-                + &h.ownership().spec_hash()
+            ) + &format!(
+                "|{}|{}|{:?}|{}|{}|{}|{}",
+                h.wanted().all().join(","),
+                h.ssh_keys.join(","),
+                h.vpc_uuid,
+                h.backups,
+                h.ipv6,
+                h.monitoring,
+                h.protect
+            )
         })
         .collect();
     short_hash(&lines.join("\n"))

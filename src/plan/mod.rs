@@ -2,9 +2,10 @@
 
 pub mod checks;
 pub mod diff;
+pub mod fields;
 pub mod model;
 
-pub use model::{Change, Conflict, Entry, Plan};
+pub use model::{Change, Conflict, Effect, Entry, Plan};
 
 use crate::config::{Config, DesiredHost};
 use crate::ownership::env_tag;
@@ -36,8 +37,8 @@ pub struct Planned {
     pub plan: Plan,
     pub desired: Vec<DesiredHost>,
     pub live: Vec<Droplet>,
-    /// The id of the config's SSH key, as create requests name it.
-    pub ssh_key: serde_json::Value,
+    /// The ids of the config's SSH keys, as create requests name them.
+    pub ssh_keys: Vec<serde_json::Value>,
 }
 
 /// Validates against the API, lists the env and diffs. GET requests only.
@@ -59,22 +60,26 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         live: &live,
         unmanaged_same_name: &unmanaged,
         prices: &prices,
+        account_keys: &catalog
+            .ssh_keys
+            .iter()
+            .map(|k| k.name.clone())
+            .collect::<Vec<_>>(),
     })
     .map_err(|conflicts| PlanError::Conflicts {
         env: env.to_string(),
         conflicts,
     })?;
-    let ssh_key = catalog
-        .ssh_keys
-        .iter()
-        .find(|k| k.name == config.provider().ssh_key_name)
+    let wanted = config.provider().key_names();
+    let ssh_keys = (catalog.ssh_keys.iter())
+        .filter(|k| wanted.contains(&k.name))
         .map(|k| serde_json::json!(k.id))
-        .unwrap_or(serde_json::Value::Null);
+        .collect();
     Ok(Planned {
         plan,
         desired,
         live,
-        ssh_key,
+        ssh_keys,
     })
 }
 
@@ -88,6 +93,7 @@ pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
         live: &live,
         unmanaged_same_name: &[],
         prices: &no_prices,
+        account_keys: &[],
     };
     let plan = diff::diff(&inputs).map_err(|conflicts| PlanError::Conflicts {
         env: env.to_string(),
@@ -97,7 +103,7 @@ pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
         plan,
         desired: Vec::new(),
         live,
-        ssh_key: serde_json::Value::Null,
+        ssh_keys: Vec::new(),
     })
 }
 
@@ -120,12 +126,29 @@ pub fn check_catalog(
 ) -> Result<(), PlanError> {
     let provider = config.provider();
     let max_usd = provider.policy.as_ref().and_then(|p| p.max_monthly_usd);
-    let problems = checks::check(desired, &provider.ssh_key_name, max_usd, catalog);
+    let key_names = provider.key_names();
+    let wanted_keys: Vec<(&str, &str)> = key_names
+        .iter()
+        .map(|name| {
+            let key = if provider.ssh_key_name.as_deref() == Some(name.as_str()) {
+                "ssh_key_name"
+            } else {
+                "ssh_keys entry"
+            };
+            (key, name.as_str())
+        })
+        .collect();
+    let problems = checks::check(desired, &wanted_keys, max_usd, catalog);
     if problems.is_empty() {
         return Ok(());
     }
     let path = config.path.display().to_string();
-    let key_pos = config.position(&["cloud", "providers", "digitalocean", "ssh_key_name"]);
+    let key = if provider.ssh_key_name.is_some() {
+        "ssh_key_name"
+    } else {
+        "ssh_keys"
+    };
+    let key_pos = config.position(&["cloud", "providers", "digitalocean", key]);
     let problems = problems
         .into_iter()
         .map(|p| {

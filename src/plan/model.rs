@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the JSON shape changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -13,6 +13,10 @@ pub struct Plan {
     pub to_delete: Vec<Entry>,
     pub to_update: Vec<Entry>,
     pub to_replace: Vec<Entry>,
+    /// Droplets tagged into the env without stagecraft's hash tags (by hand, or `stagecraft adopt`): taken
+    /// under management in place; what cannot be seen on them is recorded, not compared.
+    #[serde(default)]
+    pub to_adopt: Vec<Entry>,
     /// Droplet names already as desired.
     pub unchanged: Vec<String>,
     pub cost: Cost,
@@ -34,9 +38,12 @@ pub struct Entry {
     /// The live droplet this entry acts on (deletes, updates, replaces).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub droplet_id: Option<u64>,
-    /// What differs, for updates and replaces.
+    /// What differs, for updates, adoptions and replaces.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub changes: Vec<Change>,
+    /// The droplet carries the protect tag: this delete or replacement is blocked.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub protected: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +51,19 @@ pub struct Change {
     pub field: String,
     pub from: String,
     pub to: String,
+    pub effect: Effect,
+}
+
+/// What applying a change does to the droplet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Changed on the running droplet (an action or a tag).
+    InPlace,
+    /// The API cannot change it: a new droplet replaces this one.
+    Replace,
+    /// Only recorded: it matters to droplets created from now on (SSH keys).
+    NewDropletsOnly,
 }
 
 /// Monthly prices from `/v2/sizes`, in USD.
@@ -59,7 +79,18 @@ impl Plan {
         !(self.to_create.is_empty()
             && self.to_delete.is_empty()
             && self.to_update.is_empty()
-            && self.to_replace.is_empty())
+            && self.to_replace.is_empty()
+            && self.to_adopt.is_empty())
+    }
+
+    /// Deletes and replacements of protected droplets: while there is one, nothing is applied.
+    pub fn blocked(&self) -> Vec<&Entry> {
+        let mut blocked: Vec<&Entry> = (self.to_delete.iter())
+            .chain(&self.to_replace)
+            .filter(|e| e.protected)
+            .collect();
+        blocked.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+        blocked
     }
 }
 

@@ -153,6 +153,15 @@ impl Client {
         Ok(Created { droplets })
     }
 
+    /// One droplet by id; `None` when it does not exist (404).
+    pub fn droplet(&self, id: u64) -> Result<Option<Droplet>, ProviderError> {
+        match self.get::<Droplet>(&format!("/v2/droplets/{id}"), "droplet") {
+            Ok(found) => Ok(Some(found)),
+            Err(ProviderError::Api { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes droplet `id`. `Ok(false)` when it was already gone (404), which a retried delete can see.
     pub fn delete_droplet(&self, id: u64) -> Result<bool, ProviderError> {
         self.delete(&format!("/v2/droplets/{id}"))

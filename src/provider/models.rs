@@ -137,6 +137,11 @@ impl Droplet {
         self.tags.iter().any(|t| t == tag)
     }
 
+    /// Whether `features` lists `feature` (`backups`, `ipv6`, `monitoring`, ...).
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| f == feature)
+    }
+
     /// Active, unlocked and with a public address: what the API can tell of "ready".
     pub fn is_up(&self) -> bool {
         self.status == DropletStatus::Active && !self.locked && self.public_ipv4().is_some()

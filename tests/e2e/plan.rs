@@ -33,7 +33,7 @@ fn a_fresh_env_plans_creates_in_text_and_json_byte_identically() {
     assert_eq!(project.run(&["plan"]).stdout, text.stdout);
     assert_eq!(project.run(&["plan", "--json"]).stdout, json.stdout);
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(parsed["format_version"], 1);
+    assert_eq!(parsed["format_version"], 2);
     assert_eq!(parsed["to_create"].as_array().unwrap().len(), 3);
     assert_eq!(sb.count("POST /v2/droplets"), 0, "plan sends GETs only");
     text.assert_no_canary();

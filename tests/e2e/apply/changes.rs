@@ -136,13 +136,13 @@ fn tag_edits_are_made_in_place_and_tags_added_by_hand_survive() {
             "{tags:?}"
         );
         assert!(!tags.contains(&"team-a"), "{tags:?}");
-        assert_eq!(
-            tags.iter()
-                .filter(|t| t.starts_with("stagecraft:spec:"))
-                .count(),
-            1,
-            "{tags:?}"
-        );
+        for prefix in ["stagecraft:ud:", "stagecraft:keys:", "stagecraft:tags:"] {
+            assert_eq!(
+                tags.iter().filter(|t| t.starts_with(prefix)).count(),
+                1,
+                "{tags:?}"
+            );
+        }
         if droplet["id"] == app_1 {
             assert!(
                 tags.contains(&"fw-web"),

@@ -37,8 +37,11 @@ fn create_then_delete_round_trip_and_a_second_apply_sends_nothing() {
                 && tags.contains(&"stagecraft:role:app"),
             "{tags:?}"
         );
+        for prefix in ["stagecraft:ud:", "stagecraft:keys:", "stagecraft:tags:"] {
+            assert!(tags.iter().any(|t| t.starts_with(prefix)), "{tags:?}");
+        }
         assert!(
-            tags.iter().any(|t| t.starts_with("stagecraft:spec:")),
+            !tags.iter().any(|t| t.starts_with("stagecraft:spec:")),
             "{tags:?}"
         );
     }
