@@ -23,8 +23,10 @@ pub fn render_text(report: &Report) -> String {
                 r.droplet_name, r.action
             ));
         } else {
+            // API errors name their request id already.
             let rid = r
                 .request_id()
+                .filter(|id| !r.error().unwrap_or("").contains(*id))
                 .map(|i| format!(" (request id {i})"))
                 .unwrap_or_default();
             out.push_str(&format!(

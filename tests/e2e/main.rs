@@ -10,6 +10,7 @@ mod client;
 mod config_errors;
 mod exec;
 mod ingest;
+mod lifecycle;
 mod plan;
 mod sandbox;
 mod secrets;
@@ -22,6 +23,7 @@ fn main() {
             config_errors::tests(),
             exec::tests(),
             ingest::tests(),
+            lifecycle::tests(),
             plan::tests(),
             sandbox::tests(),
             secrets::tests(),

@@ -11,6 +11,8 @@ pub fn tests() -> Vec<Case> {
     vec![
         case!(the_token_appears_in_no_output_log_plan_or_database),
         case!(debug_output_of_the_client_and_options_hides_the_token),
+        case!(a_broken_env_file_is_reported_without_its_text),
+        case!(a_token_that_cannot_be_sent_fails_at_once_and_sends_nothing),
     ]
 }
 
@@ -76,4 +78,53 @@ fn debug_output_of_the_client_and_options_hides_the_token() {
         ..Default::default()
     };
     assert!(!format!("{options:?}").contains("canary"));
+}
+
+fn a_broken_env_file_is_reported_without_its_text() {
+    let sb = TestSandbox::start();
+    let project =
+        Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n")).without_env("DO_TOKEN");
+    // An unterminated quote: the parser's own message would quote the whole line, token included.
+    project.write(
+        ".env",
+        &format!("# deploy token\nDO_TOKEN=\"{CANARY}\nOTHER=1\n"),
+    );
+    let out = project.run(&["plan"]).code(1);
+    out.assert_stderr_has(".env:2: cannot parse this line (setting `DO_TOKEN`)");
+    out.assert_no_canary();
+    assert!(!out.stderr.contains("canary"), "{out:?}");
+}
+
+fn a_token_that_cannot_be_sent_fails_at_once_and_sends_nothing() {
+    let sb = TestSandbox::start();
+    for (token, says) in [
+        (format!("{CANARY}\n"), "holds a line break at its end"),
+        (
+            format!("dop_v1_ab\u{7}{CANARY}"),
+            "holds a control character at character 10",
+        ),
+        (format!("{CANARY} x"), "holds white space at character 66"),
+    ] {
+        let project = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"))
+            .env("DO_TOKEN", &token);
+        let started = std::time::Instant::now();
+        let out = project.run(&["plan"]).code(1);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{out:?}"
+        );
+        out.assert_stderr_has(says);
+        out.assert_no_canary();
+    }
+    // A malformed API address is as local: refused before any connection.
+    let project = Project::new(&config_with_hosts("http://[::1", "          app-1: {}\n"));
+    project
+        .run(&["plan"])
+        .code(1)
+        .assert_stderr_has("opens an IPv6 address with `[` but never closes it");
+    assert!(
+        sb.requests().is_empty(),
+        "nothing reached the API: {:?}",
+        sb.requests()
+    );
 }

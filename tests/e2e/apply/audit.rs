@@ -9,9 +9,38 @@ use crate::support::{Project, config_with_hosts};
 
 pub fn tests() -> Vec<Case> {
     vec![
+        case!(a_failure_to_record_is_reported_and_fails_the_apply),
         case!(apply_with_db_records_every_action_in_sqlite),
         case!(apply_with_db_records_actions_in_postgres),
     ]
+}
+
+fn a_failure_to_record_is_reported_and_fails_the_apply() {
+    let sb = TestSandbox::start();
+    let project = Project::new(&config_with_hosts(&sb.url, &hosts(1)));
+    let db = project.path().join("ops.sqlite3");
+    let url = format!("sqlite:{}", db.display());
+    project
+        .run(&["apply", "--auto-approve", "--db", &url])
+        .success();
+    // The database starts refusing new rows (a full disk, a revoked grant...).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON do_actions BEGIN SELECT RAISE(ABORT, 'no space left (test)'); END;",
+    )
+    .unwrap();
+    project.write("stagecraft.yml", &config_with_hosts(&sb.url, &hosts(2)));
+    let out = project
+        .run(&["apply", "--auto-approve", "--db", &url])
+        .code(1);
+    out.assert_stdout_has("ok      staging-app-2  create");
+    out.assert_stderr_has("recording actions in the database failed 1 time");
+    out.assert_stderr_has("no space left (test)");
+    assert_eq!(
+        sb.names(),
+        ["staging-app-1", "staging-app-2"],
+        "the apply itself went on"
+    );
 }
 
 fn apply_with_db_records_every_action_in_sqlite() {
