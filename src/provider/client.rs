@@ -8,8 +8,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::audit::{AuditEntry, AuditLog};
-use super::error::{ApiErrorBody, ProviderError};
+use super::error::ProviderError;
+use super::reply::{Failure, Reply, api_error, decode};
 use super::retry::{self, Outcome, RetryMode};
+use super::token::Token;
 use super::url::check_base_url;
 use crate::clock::{Clock, SystemClock, rfc3339};
 
@@ -19,50 +21,6 @@ pub const PER_PAGE: u32 = 200;
 // Below this many requests left in the window, pace requests out instead of running into 429s.
 const PACE_BELOW: u64 = 10;
 const MAX_PACE: Duration = Duration::from_secs(5);
-
-/// The API token. It is only ever written into the `Authorization` header.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
-}
-
-/// A token goes into a header: printable ASCII without spaces. Says where it is wrong, never what it is.
-fn check_token(token: &str) -> Result<(), ProviderError> {
-    if token.is_empty() {
-        return Err(ProviderError::BadToken {
-            reason: "is empty".into(),
-        });
-    }
-    match token.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
-        None => Ok(()),
-        Some((i, c)) => {
-            let what = match c {
-                '\n' | '\r' => "a line break",
-                ' ' | '\t' => "white space",
-                c if c.is_control() => "a control character",
-                _ => "a non-ASCII character",
-            };
-            let at = if i + c.len_utf8() == token.len() {
-                "at its end".to_string()
-            } else {
-                format!("at character {}", token[..i].chars().count() + 1)
-            };
-            Err(ProviderError::BadToken {
-                reason: format!("holds {what} {at}"),
-            })
-        }
-    }
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
 
 pub struct ClientOptions {
     pub base_url: String,
@@ -110,18 +68,10 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// One parsed reply: status, request id and JSON body (`Null` for an empty body).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub body: Value,
-}
-
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, ProviderError> {
         let base_url = check_base_url(&options.base_url)?;
-        check_token(&options.token.0)?;
+        options.token.check()?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(format!("stagecraft/{}", env!("CARGO_PKG_VERSION")))
@@ -230,7 +180,7 @@ impl Client {
     ) -> Result<(Reply, Option<u64>), Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{}", self.base_url, path);
-        let auth = format!("Bearer {}", self.token.0);
+        let auth = format!("Bearer {}", self.token.expose());
         let response = match (method, body) {
             ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
             ("DELETE", None) => self
@@ -366,71 +316,6 @@ impl Client {
             request_id,
             error,
         });
-    }
-}
-
-fn decode<T: DeserializeOwned>(
-    body: &Value,
-    key: &str,
-    method: &str,
-    path: &str,
-) -> Result<T, ProviderError> {
-    let value = body.get(key).ok_or_else(|| ProviderError::Decode {
-        method: method.into(),
-        path: path.into(),
-        message: format!("the reply has no `{key}`"),
-    })?;
-    serde_json::from_value(value.clone()).map_err(|e| ProviderError::Decode {
-        method: method.into(),
-        path: path.into(),
-        message: format!("`{key}`: {e}"),
-    })
-}
-
-fn api_error(method: &str, path: &str, reply: Reply) -> ProviderError {
-    let mut body: ApiErrorBody = serde_json::from_value(reply.body).unwrap_or(ApiErrorBody {
-        id: String::new(),
-        message: String::new(),
-        request_id: None,
-    });
-    if body.id.is_empty() {
-        body.id = "unknown_error".into();
-    }
-    if body.message.is_empty() {
-        body.message = "(no message)".into();
-    }
-    if body.request_id.is_none() {
-        body.request_id = reply.request_id;
-    }
-    ProviderError::Api {
-        method: method.into(),
-        path: path.into(),
-        status: reply.status,
-        body: Box::new(body),
-    }
-}
-
-/// Why one attempt got no reply.
-struct Failure {
-    message: String,
-    /// The request could not be built or sent at all (a bad header value or URL, a TLS setup refused):
-    /// a local error, never retried.
-    local: bool,
-}
-
-impl Failure {
-    fn of(error: &ureq::Error) -> Failure {
-        let (message, local) = match error {
-            ureq::Error::Timeout(_) => ("timed out".to_string(), false),
-            ureq::Error::ConnectionFailed => ("connection failed".to_string(), false),
-            ureq::Error::HostNotFound => ("host not found".to_string(), false),
-            // The network or the server: the request may have arrived.
-            ureq::Error::Io(_) | ureq::Error::Protocol(_) | ureq::Error::BodyStalled => {
-                (error.to_string(), false)
-            }
-            other => (other.to_string(), true),
-        };
-        Failure { message, local }
     }
 }
 
