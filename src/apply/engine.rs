@@ -12,6 +12,7 @@ use super::sink::{ActionKind, ActionSink, Finished, Progress};
 use super::watch::{Pending, Task};
 use crate::clock::Clock;
 use crate::config::DesiredHost;
+use crate::ownership::Scope;
 use crate::ownership::names::replaces_tag;
 use crate::plan::Planned;
 use crate::provider::{Client, Droplet, DropletAction, ProviderError};
@@ -30,7 +31,10 @@ pub struct ApplyOptions {
 
 pub(super) struct Engine<'a> {
     pub(super) client: &'a Client,
-    pub(super) env: &'a str,
+    pub(super) scope: &'a Scope,
+    /// The droplets there were when the plan was made: any other of one of our names is a concurrent
+    /// apply's (see `watch`).
+    pub(super) known_ids: BTreeSet<u64>,
     pub(super) options: &'a ApplyOptions,
     pub(super) progress: &'a mut dyn Progress,
     pub(super) sink: &'a mut dyn ActionSink,
@@ -48,7 +52,8 @@ pub fn execute(
 ) -> Report {
     let mut engine = Engine {
         client,
-        env: &planned.plan.env,
+        scope: &planned.scope,
+        known_ids: planned.live.iter().map(|d| d.id).collect(),
         options,
         progress,
         sink,
@@ -124,10 +129,9 @@ impl Engine<'_> {
                 replaced.insert(entry.droplet_name.clone(), old);
             }
         }
-        let known_ids: BTreeSet<u64> = planned.live.iter().map(|d| d.id).collect();
         let mut pending = Vec::new();
         for b in batch::batches(&creates, &planned.ssh_keys) {
-            pending.extend(self.create_batch(&b, &known_ids, &replaced));
+            pending.extend(self.create_batch(&b, &replaced));
         }
         pending
     }

@@ -61,7 +61,7 @@ pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode
     )?;
     let client = session.client(&config)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
-    let planned = crate::plan::make_destroy(&client, &env)?;
+    let planned = crate::plan::make_destroy(&client, &config.scope(&env))?;
     refuse_blocked(&planned, "destroy")?;
     if planned.plan.has_changes() && !args.auto_approve {
         confirm(session, &planned, "destroy")?;

@@ -11,7 +11,7 @@ pub fn run(session: &Session) -> anyhow::Result<ExitCode> {
     let env = session.env(&config)?;
     let client = session.client(&config)?;
     let desired = config.desired_hosts(&env);
-    let live = client.droplets_tagged(&crate::ownership::env_tag(&env))?;
+    let live = crate::plan::live(&client, &config.scope(&env))?.ours;
     let mut rows: Vec<StatusRow> = desired
         .iter()
         .map(|h| {

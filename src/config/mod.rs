@@ -189,6 +189,11 @@ impl Config {
     }
 
     /// The hosts of `env`, expanded (`count`) and with provider defaults applied, sorted by droplet name.
+    /// Which droplets of `env` are this config's.
+    pub fn scope(&self, env: &str) -> crate::ownership::Scope {
+        crate::ownership::Scope::new(env, self.file.name.as_deref())
+    }
+
     pub fn desired_hosts(&self, env: &str) -> Vec<DesiredHost> {
         self.hosts.get(env).cloned().unwrap_or_default()
     }

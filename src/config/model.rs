@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 #[schemars(title = "stagecraft.yml")]
 pub struct ConfigFile {
+    /// The project's name (like `name:` in a compose file): its droplets carry `stagecraft:name:<name>`,
+    /// so several configs can share one account and one env name without touching each other's droplets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_\-]+$"), length(max = 100))]
+    pub name: Option<String>,
     /// The environment used when neither `--env` nor `STAGECRAFT_ENV` names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_env: Option<String>,

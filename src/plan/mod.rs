@@ -8,7 +8,7 @@ pub mod model;
 pub use model::{Change, Conflict, Effect, Entry, Plan};
 
 use crate::config::{Config, DesiredHost};
-use crate::ownership::env_tag;
+use crate::ownership::Scope;
 use crate::ownership::names::in_env;
 use crate::provider::{Catalog, Client, Droplet, ProviderError};
 
@@ -32,9 +32,27 @@ impl From<ProviderError> for PlanError {
     }
 }
 
+/// The env's droplets, split by owner.
+pub struct Live {
+    /// This config's droplets (see [`Scope::belongs`]).
+    pub ours: Vec<Droplet>,
+    /// Droplets of the env that belong to another config: never changed, only reported.
+    pub others: Vec<Droplet>,
+}
+
+/// Lists the env (every page, or an error) and splits it by owner.
+pub fn live(client: &Client, scope: &Scope) -> Result<Live, ProviderError> {
+    let (ours, others) = client
+        .droplets_tagged(&scope.env_tag())?
+        .into_iter()
+        .partition(|d| scope.owns(d));
+    Ok(Live { ours, others })
+}
+
 /// A plan with the live droplets it was made from (apply acts on their ids).
 pub struct Planned {
     pub plan: Plan,
+    pub scope: Scope,
     pub desired: Vec<DesiredHost>,
     pub live: Vec<Droplet>,
     /// The ids of the config's SSH keys, as create requests name them.
@@ -46,19 +64,22 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
     let desired = config.desired_hosts(env);
     let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()))?;
     check_catalog(config, &desired, &catalog)?;
-    let live = client.droplets_tagged(&env_tag(env))?;
+    let scope = config.scope(env);
+    let Live { ours: live, others } = self::live(client, &scope)?;
     let missing: Vec<&str> = desired
         .iter()
-        .filter(|h| !live.iter().any(|d| d.name == h.droplet_name))
+        .filter(|h| !live.iter().chain(&others).any(|d| d.name == h.droplet_name))
         .map(|h| h.droplet_name.as_str())
         .collect();
     let unmanaged = unmanaged_named(client, env, &missing)?;
     let prices = catalog.prices();
     let plan = diff::diff(&diff::Inputs {
         env,
+        scope: &scope,
         desired: &desired,
         live: &live,
         unmanaged_same_name: &unmanaged,
+        other_configs: &others,
         prices: &prices,
         account_keys: &catalog
             .ssh_keys
@@ -77,21 +98,26 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         .collect();
     Ok(Planned {
         plan,
+        scope,
         desired,
         live,
         ssh_keys,
     })
 }
 
-/// The plan of `destroy`: every managed droplet of the env goes, nothing else is looked at.
-pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
-    let live = client.droplets_tagged(&env_tag(env))?;
+/// The plan of `destroy`: every droplet of the env that is this config's goes (duplicates included),
+/// nothing else is looked at.
+pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError> {
+    let env = scope.env.as_str();
+    let live = self::live(client, scope)?.ours;
     let no_prices = std::collections::BTreeMap::new();
     let inputs = diff::Inputs {
         env,
+        scope,
         desired: &[],
         live: &live,
         unmanaged_same_name: &[],
+        other_configs: &[],
         prices: &no_prices,
         account_keys: &[],
     };
@@ -101,6 +127,7 @@ pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
     })?;
     Ok(Planned {
         plan,
+        scope: scope.clone(),
         desired: Vec::new(),
         live,
         ssh_keys: Vec::new(),
