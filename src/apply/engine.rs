@@ -10,7 +10,7 @@ use super::inplace;
 use super::report::{HostOutcome, HostResult, Report};
 use super::sink::{ActionKind, ActionSink, Finished, Progress};
 use super::watch::{Pending, Task};
-use crate::clock::Clock;
+use crate::clock::{Clock, MAX_WAIT};
 use crate::config::DesiredHost;
 use crate::ownership::Scope;
 use crate::ownership::names::replaces_tag;
@@ -27,6 +27,38 @@ pub struct ApplyOptions {
     /// Also grow the disk on resize (irreversible).
     pub resize_disk: bool,
     pub clock: Arc<dyn Clock>,
+}
+
+/// The shortest poll interval against DigitalOcean: a tick is one listing, and the account's 250 requests
+/// a minute are shared with every other tool and person.
+pub const MIN_POLL: Duration = Duration::from_secs(1);
+/// Against a local sandbox, where no rate limit applies, tests may poll faster.
+pub const MIN_POLL_LOCAL: Duration = Duration::from_millis(10);
+
+impl ApplyOptions {
+    /// Refuses timings that would burn the rate limit or never end; `local`: the API is on this machine.
+    pub fn check(&self, local: bool) -> Result<(), String> {
+        let min = if local { MIN_POLL_LOCAL } else { MIN_POLL };
+        if self.poll_interval < min {
+            return Err(format!(
+                "the poll interval is {:?}; it must be at least {min:?}{}, or polling would spend the API's rate limit",
+                self.poll_interval,
+                if local { "" } else { " against DigitalOcean" }
+            ));
+        }
+        for (what, value) in [
+            ("poll interval", self.poll_interval),
+            ("timeout", self.timeout),
+            ("delete timeout", self.delete_timeout),
+        ] {
+            if value.is_zero() || value >= MAX_WAIT {
+                return Err(format!(
+                    "the {what} is {value:?}; it must be above 0 and below a day (24h)"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 pub(super) struct Engine<'a> {

@@ -32,6 +32,7 @@ pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         None,
     )?;
     let client = session.client(&config)?;
+    let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let planned = crate::plan::make(&client, &config, &env)?;
     refuse_blocked(&planned, "apply")?;
@@ -60,6 +61,7 @@ pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode
         args.timeout.as_deref(),
     )?;
     let client = session.client(&config)?;
+    let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let planned = crate::plan::make_destroy(&client, &config.scope(&env))?;
     refuse_blocked(&planned, "destroy")?;
@@ -183,6 +185,16 @@ fn options(
         resize_disk: settings.resize_disk.unwrap_or(false),
         clock: session.clock.clone(),
     })
+}
+
+/// The timings, checked against where requests go (a local sandbox may be polled faster).
+fn checked(
+    options: ApplyOptions,
+    client: &crate::provider::Client,
+) -> anyhow::Result<ApplyOptions> {
+    let local = crate::provider::url::is_loopback_url(client.base_url());
+    options.check(local).map_err(anyhow::Error::msg)?;
+    Ok(options)
 }
 
 fn action_sink(db: Option<&str>) -> anyhow::Result<Box<dyn ActionSink>> {

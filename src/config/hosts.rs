@@ -260,10 +260,20 @@ fn default_role(key: &str) -> String {
     }
 }
 
+/// Reads at most one byte past the API's limit: a larger file is refused without being read whole.
 fn read_user_data(dir: &Path, file: &str) -> Result<String, String> {
     let path = dir.join(file);
-    std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read user_data_file {}: {e}", path.display()))
+    match super::read_bounded(&path, MAX_USER_DATA as u64) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(format!(
+            "user_data_file {} is larger than 64 KiB, the most DigitalOcean accepts",
+            path.display()
+        )),
+        Err(e) => Err(format!(
+            "cannot read user_data_file {}: {e}",
+            path.display()
+        )),
+    }
 }
 
 fn merge_ssh(

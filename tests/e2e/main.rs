@@ -12,6 +12,7 @@ mod exec;
 mod ingest;
 mod lifecycle;
 mod plan;
+mod safety;
 mod sandbox;
 mod secrets;
 
@@ -25,6 +26,7 @@ fn main() {
             ingest::tests(),
             lifecycle::tests(),
             plan::tests(),
+            safety::tests(),
             sandbox::tests(),
             secrets::tests(),
         ]

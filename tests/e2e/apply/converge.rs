@@ -190,7 +190,7 @@ fn the_readme_quick_start_works_offline_with_no_token() {
             "staging",
             "--auto-approve",
             "--poll-interval",
-            "0s",
+            "10ms",
         ])
         .success();
     assert!(
@@ -216,7 +216,7 @@ fn the_readme_quick_start_works_offline_with_no_token() {
             "destroy",
             "--auto-approve",
             "--poll-interval",
-            "0s",
+            "10ms",
         ])
         .success();
 }

@@ -1,0 +1,126 @@
+//! Hostile and careless input, refused before anything is sent: stagecraft's tag namespace, names two
+//! envs would share, unbounded files, timings that would burn the rate limit, values that cannot be right.
+
+use std::time::{Duration, Instant};
+
+use crate::case;
+use crate::support::harness::Case;
+use crate::support::sandbox::TestSandbox;
+use crate::support::{Project, config_with_hosts};
+
+pub fn tests() -> Vec<Case> {
+    vec![
+        case!(tags_in_stagecraft_s_namespace_and_names_two_envs_share_are_refused),
+        case!(values_that_cannot_be_right_are_refused_with_their_line),
+        case!(devices_pipes_and_huge_files_are_refused_at_once),
+        case!(a_zero_poll_interval_is_refused),
+    ]
+}
+
+/// Where the API would be: nothing listens, and offline checks must not need it.
+const NO_API: &str = "http://127.0.0.1:9";
+
+fn tags_in_stagecraft_s_namespace_and_names_two_envs_share_are_refused() {
+    let yaml = config_with_hosts(
+        NO_API,
+        "          app-1: { tags: [\"stagecraft:env:prod\"] }\n        qa:\n          app-1: {}\n        qa-app:\n          \"1\": {}\n",
+    );
+    let out = Project::new(&yaml).run(&["validate", "--offline"]).code(1);
+    out.assert_stderr_has("stagecraft.yml:14:");
+    out.assert_stderr_has("tag `stagecraft:env:prod` is in stagecraft's own namespace");
+    out.assert_stderr_has(
+        "host `1` of env `qa-app` makes the droplet `qa-app-1`, as host `app-1` of env `qa` does",
+    );
+    out.assert_no_canary();
+}
+
+fn values_that_cannot_be_right_are_refused_with_their_line() {
+    let yaml = config_with_hosts(
+        "http://[::1",
+        "          app-1: { vpc_uuid: vpc-default }\n",
+    )
+    .replace(
+        "poll_interval: 10ms",
+        "poll_interval: 0s\n        timeout: 48h",
+    )
+    .replace(
+        "      hosts:\n",
+        "      policy: { max_droplets: 0 }\n      hosts:\n",
+    );
+    let out = Project::new(&yaml).run(&["validate", "--offline"]).code(1);
+    for expected in [
+        "stagecraft.yml:7:16: api_url `http://[::1` opens an IPv6 address",
+        "vpc_uuid `vpc-default` is not a VPC id",
+        "apply.poll_interval is 0; it must be above 0",
+        "apply.timeout is 48h; it must be below a day",
+        "policy.max_droplets is 0; it must be above 0",
+    ] {
+        out.assert_stderr_has(expected);
+    }
+}
+
+fn devices_pipes_and_huge_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let huge = dir.path().join("huge");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    for (file, says) in [
+        ("/dev/zero".to_string(), "not a regular file"),
+        (fifo.display().to_string(), "not a regular file"),
+        (huge.display().to_string(), "larger than 64 KiB"),
+        (dir.path().display().to_string(), "a directory"),
+    ] {
+        let yaml = config_with_hosts(
+            NO_API,
+            &format!("          app-1: {{ user_data_file: \"{file}\" }}\n"),
+        );
+        let project = Project::new(&yaml);
+        let started = Instant::now();
+        let out = project.run(&["validate", "--offline"]).code(1);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{file}: {:?}",
+            started.elapsed()
+        );
+        out.assert_stderr_has(says);
+        out.assert_stderr_has("user_data_file");
+    }
+    // The config file itself is bounded too.
+    let project = Project::new("");
+    let big = project.path().join("big.yml");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let out = project
+        .run(&["-c", "big.yml", "validate", "--offline"])
+        .code(1);
+    out.assert_stderr_has("is larger than 32 MiB");
+}
+
+fn a_zero_poll_interval_is_refused() {
+    let sb = TestSandbox::start();
+    let project = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"));
+    let out = project
+        .run(&["apply", "--auto-approve", "--poll-interval", "0s"])
+        .code(1);
+    out.assert_stderr_has("the poll interval is 0ns; it must be at least 10ms");
+    assert_eq!(sb.count("POST /v2/droplets"), 0, "nothing sent");
+    // Against DigitalOcean itself, at least a second.
+    let remote = Project::new(&config_with_hosts(
+        "https://api.digitalocean.com",
+        "          app-1: {}\n",
+    ));
+    remote
+        .run(&["apply", "--auto-approve", "--poll-interval", "500ms"])
+        .code(1)
+        .assert_stderr_has("it must be at least 1s against DigitalOcean");
+}
