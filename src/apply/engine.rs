@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::batch::{self, Create};
 use super::inplace;
-use super::report::{HostOutcome, HostResult, Report};
+use super::report::{HostOutcome, HostResult, Report, RunKind};
 use super::sink::{ActionKind, ActionSink, Finished, Progress};
 use super::watch::{Pending, Task};
 use crate::clock::{Clock, MAX_WAIT};
@@ -26,6 +26,8 @@ pub struct ApplyOptions {
     pub delete_timeout: Duration,
     /// Also grow the disk on resize (irreversible).
     pub resize_disk: bool,
+    /// Apply or destroy, for the report.
+    pub kind: RunKind,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -119,6 +121,7 @@ pub fn execute(
             .then(a.action.as_str().cmp(b.action.as_str()))
     });
     Report {
+        kind: options.kind,
         env: planned.plan.env.clone(),
         results,
         // The same client made the plan, so its count covers planning too.

@@ -147,6 +147,8 @@ impl Session {
         let mut options = ClientOptions::new(&base_url, token);
         options.clock = self.clock.clone();
         options.audit = Some(Arc::new(audit));
+        let out = self.out.clone();
+        options.on_wait = Some(Arc::new(move |why: &str| out.note(why)));
         Ok(Client::new(options)?)
     }
 

@@ -50,6 +50,11 @@ impl Out {
     }
 
     /// Errors and warnings on stderr; never silenced.
+    /// From a signal handler, with no `Out` at hand: straight to stderr.
+    pub fn interrupted(text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+
     pub fn error(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }

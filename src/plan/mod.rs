@@ -110,7 +110,16 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
 pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError> {
     let env = scope.env.as_str();
     let live = self::live(client, scope)?.ours;
-    let no_prices = std::collections::BTreeMap::new();
+    // One more request, so that the prompt shows what the droplets cost.
+    let prices: std::collections::BTreeMap<String, f64> = if live.is_empty() {
+        Default::default()
+    } else {
+        client
+            .sizes()?
+            .into_iter()
+            .map(|s| (s.slug, s.price_monthly))
+            .collect()
+    };
     let inputs = diff::Inputs {
         env,
         scope,
@@ -118,7 +127,7 @@ pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError
         live: &live,
         unmanaged_same_name: &[],
         other_configs: &[],
-        prices: &no_prices,
+        prices: &prices,
         account_keys: &[],
     };
     let plan = diff::diff(&inputs).map_err(|conflicts| PlanError::Conflicts {

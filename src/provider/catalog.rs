@@ -34,7 +34,7 @@ impl Client {
         images: impl IntoIterator<Item = &'a str>,
     ) -> Result<Catalog, ProviderError> {
         let regions = self.list_all("/v2/regions", "regions")?;
-        let sizes = self.list_all("/v2/sizes", "sizes")?;
+        let sizes = self.sizes()?;
         let ssh_keys = self.ssh_keys()?;
         let mut found = BTreeMap::new();
         let wanted: BTreeSet<&str> = images.into_iter().collect();
@@ -47,6 +47,11 @@ impl Client {
             images: found,
             ssh_keys,
         })
+    }
+
+    /// Every size, with its monthly price.
+    pub fn sizes(&self) -> Result<Vec<Size>, ProviderError> {
+        self.list_all("/v2/sizes", "sizes")
     }
 
     /// One image by slug or id; `None` when the API does not know it (404).

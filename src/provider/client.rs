@@ -29,7 +29,16 @@ pub struct ClientOptions {
     pub audit: Option<Arc<AuditLog>>,
     /// Per-request time limit; a request that takes longer counts as no response.
     pub timeout: Duration,
+    /// Told of every wait longer than [`ANNOUNCE_AFTER`] (rate limits, retries), so a person watching
+    /// knows why nothing moves.
+    pub on_wait: Option<WaitNotice>,
 }
+
+/// Receives a one-line reason for a wait.
+pub type WaitNotice = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Waits longer than this are announced.
+pub const ANNOUNCE_AFTER: Duration = Duration::from_secs(2);
 
 impl ClientOptions {
     pub fn new(base_url: &str, token: Token) -> Self {
@@ -39,6 +48,7 @@ impl ClientOptions {
             clock: Arc::new(SystemClock),
             audit: None,
             timeout: Duration::from_secs(60),
+            on_wait: None,
         }
     }
 }
@@ -51,6 +61,7 @@ struct RateState {
 
 pub struct Client {
     agent: ureq::Agent,
+    on_wait: Option<WaitNotice>,
     base_url: String,
     token: Token,
     clock: Arc<dyn Clock>,
@@ -80,6 +91,7 @@ impl Client {
             .build();
         Ok(Self {
             agent: config.into(),
+            on_wait: options.on_wait,
             base_url,
             token: options.token,
             clock: options.clock,
@@ -141,7 +153,17 @@ impl Client {
                 Ok((reply, _)) if (200..300).contains(&reply.status) => return Ok(reply),
                 Ok((reply, _)) => {
                     if let Some(wait) = retry::delay(mode, outcome, attempt, retry_after) {
-                        self.clock.sleep(wait);
+                        let why = match reply.status {
+                            429 => "the API's rate limit was reached".to_string(),
+                            status => format!("HTTP {status}"),
+                        };
+                        self.wait(
+                            wait,
+                            &format!(
+                                "{why} on {method} {path}; retry {attempt} of {}",
+                                retry::MAX_RETRIES
+                            ),
+                        );
                         continue;
                     }
                     return Err(api_error(method, path, reply));
@@ -159,7 +181,13 @@ impl Client {
                 }
                 Err(Failure { message, .. }) => {
                     if let Some(wait) = retry::delay(mode, outcome, attempt, None) {
-                        self.clock.sleep(wait);
+                        self.wait(
+                            wait,
+                            &format!(
+                                "no reply to {method} {path} ({message}); retry {attempt} of {}",
+                                retry::MAX_RETRIES
+                            ),
+                        );
                         continue;
                     }
                     return Err(ProviderError::Transport {
@@ -289,8 +317,21 @@ impl Client {
         let until_reset = Duration::from_secs(reset.saturating_sub(now));
         let wait = until_reset / (remaining as u32 + 1);
         if !wait.is_zero() {
-            self.clock.sleep(wait.min(MAX_PACE));
+            self.wait(
+                wait.min(MAX_PACE),
+                &format!("{remaining} requests left in the API's hourly budget; spacing them out"),
+            );
         }
+    }
+
+    /// Sleeps on the clock, saying why first when it is long enough to be noticed.
+    fn wait(&self, wait: Duration, why: &str) {
+        if wait > ANNOUNCE_AFTER
+            && let Some(notice) = &self.on_wait
+        {
+            notice(&format!("waiting {:.0}s: {why}", wait.as_secs_f64()));
+        }
+        self.clock.sleep(wait);
     }
 
     fn audit(

@@ -14,6 +14,8 @@ pub fn tests() -> Vec<Case> {
         case!(values_that_cannot_be_right_are_refused_with_their_line),
         case!(devices_pipes_and_huge_files_are_refused_at_once),
         case!(a_zero_poll_interval_is_refused),
+        case!(destroy_says_destroy_and_ctrl_c_says_nothing_is_lost),
+        case!(long_waits_are_announced),
     ]
 }
 
@@ -123,4 +125,55 @@ fn a_zero_poll_interval_is_refused() {
         .run(&["apply", "--auto-approve", "--poll-interval", "500ms"])
         .code(1)
         .assert_stderr_has("it must be at least 1s against DigitalOcean");
+}
+
+fn destroy_says_destroy_and_ctrl_c_says_nothing_is_lost() {
+    let sb = TestSandbox::start();
+    let project = Project::new(&config_with_hosts(
+        &sb.url,
+        "          app-1: {}\n          app-2: {}\n",
+    ));
+    project.run(&["apply", "--auto-approve"]).success();
+    let plan = project.run(&["plan", "--json"]).success();
+    assert!(
+        plan.stdout.contains("\"current_monthly_usd\": 12.0"),
+        "{plan:?}"
+    );
+    let out = project.run(&["destroy", "--auto-approve"]).success();
+    out.assert_stdout_has("Destroy complete: 2 done, 0 failed");
+    assert!(!out.stdout.contains("Apply"), "{out:?}");
+
+    // Ctrl-C while a create is in flight: the sandbox holds it for three seconds, and the plan before it
+    // takes a fraction of one (the request log only shows a request once answered, so it cannot tell).
+    sb.fault(serde_json::json!({"method": "POST", "path": "/v2/droplets", "kind": "latency", "latency_ms": 3000}));
+    sb.clear_requests();
+    let child = project
+        .command(&["apply", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = crate::support::Output::new(&["apply"], child.wait_with_output().unwrap()).code(130);
+    out.assert_stderr_has("interrupted: nothing is lost");
+    out.assert_stderr_has("run `stagecraft apply` again");
+    sb.clear_faults();
+    // And indeed: the next apply finishes the job, with no duplicate.
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(sb.count("POST /v2/droplets"), 1, "the create was in flight");
+    project.run(&["apply", "--auto-approve"]).success();
+    assert_eq!(sb.names(), ["staging-app-1", "staging-app-2"]);
+}
+
+fn long_waits_are_announced() {
+    let sb = TestSandbox::start();
+    sb.fault(serde_json::json!({"method": "GET", "path": "/v2/regions", "kind": "status", "status": 429, "retry_after": 3, "times": 1}));
+    let project = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"));
+    let out = project.run(&["plan"]).success();
+    out.assert_stderr_has("waiting 3s: the API's rate limit was reached on GET /v2/regions");
 }
