@@ -146,4 +146,6 @@ pub struct ValidateArgs {
 pub enum SandboxCommand {
     /// Serve the sandbox API until interrupted.
     Serve(crate::sandbox::ServeArgs),
+    /// Empty the `--sandbox` account (its state file in the data directory): every droplet and tag goes.
+    Reset,
 }

@@ -75,6 +75,7 @@ fn dispatch(session: &Session, command: &Command) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::run(session, args),
         Command::Exec(args) => exec::run(session, args),
         Command::Sandbox(args::SandboxCommand::Serve(args)) => sandbox::serve(session, args),
+        Command::Sandbox(args::SandboxCommand::Reset) => sandbox::reset(session),
         Command::Schema => {
             session.out.stdout_raw(&schema_text());
             Ok(exit::code(exit::SUCCESS))

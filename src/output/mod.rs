@@ -9,6 +9,21 @@ pub mod status;
 
 use std::io::Write;
 
+/// What `sandbox reset` did.
+pub fn render_sandbox_reset(state: &std::path::Path, existed: bool) -> String {
+    if existed {
+        format!(
+            "The sandbox account is empty again (removed {}).",
+            state.display()
+        )
+    } else {
+        format!(
+            "The sandbox account was already empty (no {}).",
+            state.display()
+        )
+    }
+}
+
 /// The one place that writes to the terminal. Commands get a `&Out` and never print themselves.
 #[derive(Debug, Clone, Default)]
 pub struct Out {

@@ -16,6 +16,7 @@ pub fn tests() -> Vec<Case> {
         case!(a_zero_poll_interval_is_refused),
         case!(destroy_says_destroy_and_ctrl_c_says_nothing_is_lost),
         case!(long_waits_are_announced),
+        case!(sandbox_reset_empties_the_offline_account),
     ]
 }
 
@@ -176,4 +177,24 @@ fn long_waits_are_announced() {
     let project = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"));
     let out = project.run(&["plan"]).success();
     out.assert_stderr_has("waiting 3s: the API's rate limit was reached on GET /v2/regions");
+}
+
+fn sandbox_reset_empties_the_offline_account() {
+    let project = Project::new(&config_with_hosts(NO_API, "          app-1: {}\n"))
+        .env("STAGECRAFT_SANDBOX_BOOT_TIME", "0s");
+    project
+        .run(&["--sandbox", "apply", "--auto-approve"])
+        .success();
+    project
+        .run(&["--sandbox", "plan"])
+        .success()
+        .assert_stdout_has("No changes.");
+    project
+        .run(&["sandbox", "reset"])
+        .success()
+        .assert_stdout_has("The sandbox account is empty again");
+    project
+        .run(&["--sandbox", "plan"])
+        .success()
+        .assert_stdout_has("+ staging-app-1  create");
 }
