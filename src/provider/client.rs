@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::audit::{AuditEntry, AuditLog};
+use super::budget::{Budget, BudgetStats, Limits};
 use super::error::ProviderError;
 use super::reply::{Failure, Reply, api_error, decode};
 use super::retry::{self, Outcome, RetryMode};
@@ -32,6 +33,10 @@ pub struct ClientOptions {
     /// Told of every wait longer than [`ANNOUNCE_AFTER`] (rate limits, retries), so a person watching
     /// knows why nothing moves.
     pub on_wait: Option<WaitNotice>,
+    /// The request budget: requests in flight and per rolling minute.
+    pub limits: Limits,
+    /// When earlier commands sent their requests (from the audit log): they count against the minute.
+    pub earlier_requests: Vec<SystemTime>,
 }
 
 /// Receives a one-line reason for a wait.
@@ -49,6 +54,8 @@ impl ClientOptions {
             audit: None,
             timeout: Duration::from_secs(60),
             on_wait: None,
+            limits: Limits::default(),
+            earlier_requests: Vec::new(),
         }
     }
 }
@@ -61,6 +68,7 @@ struct RateState {
 
 pub struct Client {
     agent: ureq::Agent,
+    budget: Budget,
     on_wait: Option<WaitNotice>,
     base_url: String,
     token: Token,
@@ -91,6 +99,11 @@ impl Client {
             .build();
         Ok(Self {
             agent: config.into(),
+            budget: Budget::new(
+                options.limits,
+                options.clock.clone(),
+                &options.earlier_requests,
+            ),
             on_wait: options.on_wait,
             base_url,
             token: options.token,
@@ -103,6 +116,16 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// What the request budget did so far (waits, the most requests in flight at once).
+    pub fn budget_stats(&self) -> BudgetStats {
+        self.budget.stats()
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.budget.limits().max_in_flight
     }
 
     /// HTTP requests sent so far, retries included.
@@ -141,8 +164,21 @@ impl Client {
         loop {
             attempt += 1;
             self.pace();
+            let permit = self.budget.acquire(&|wait| {
+                if wait > ANNOUNCE_AFTER
+                    && let Some(notice) = &self.on_wait
+                {
+                    notice(&format!(
+                        "waiting {:.0}s: {} requests went out in the last minute (the API allows {} a minute; see api.per_minute)",
+                        wait.as_secs_f64(),
+                        self.budget.limits().per_minute,
+                        crate::provider::budget::API_PER_MINUTE,
+                    ));
+                }
+            });
             let started = self.clock.instant();
             let result = self.send_once(method, path, body);
+            drop(permit);
             let elapsed = self.clock.instant().saturating_duration_since(started);
             let (outcome, retry_after) = match &result {
                 Ok((reply, retry_after)) => (Outcome::Status(reply.status), *retry_after),

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod budget;
 pub mod catalog;
 pub mod client;
 pub mod droplets;
