@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account;
 mod apply;
 mod client;
 mod config_errors;
@@ -18,6 +19,7 @@ mod secrets;
 fn main() {
     support::harness::run(
         [
+            account::tests(),
             apply::tests(),
             client::tests(),
             config_errors::tests(),
