@@ -145,8 +145,10 @@ fn tweak_sshd(sshd: &TestSshd, edit: impl FnOnce(String) -> String) {
     std::fs::write(&path, edit(text)).expect("sshd_config");
 }
 
-/// How many connections the test sshd has authenticated (its log at `LogLevel INFO`).
-fn logins(sshd: &TestSshd) -> usize {
+/// How many SSH connections (TCP, key exchange, authentication) the test sshd has accepted, from its log
+/// at `LogLevel INFO`. Connections that never authenticate, such as the probe that waits for the port,
+/// do not count.
+fn connections(sshd: &TestSshd) -> usize {
     sshd.log().matches("Accepted publickey for").count()
 }
 

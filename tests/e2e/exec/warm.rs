@@ -5,7 +5,7 @@
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use super::{ExecProject, logins, run, tweak_sshd, world};
+use super::{ExecProject, connections, run, tweak_sshd, world};
 use crate::case;
 use crate::support::harness::Case;
 use crate::support::sshd::TestSshd;
@@ -17,7 +17,7 @@ pub fn tests() -> Vec<Case> {
     ]
 }
 
-/// The test sshd, logging each authenticated connection.
+/// The test sshd, logging each connection it accepts.
 fn counting_sshd(test: &str) -> TestSshd {
     let mut sshd = TestSshd::prepare(test);
     tweak_sshd(&sshd, |text| {
@@ -38,14 +38,19 @@ fn a_second_run_reuses_the_connections_and_a_killed_master_is_replaced() {
     let sshd = counting_sshd("a_second_run_reuses_the_connections_and_a_killed_master_is_replaced");
     let (_api, project) = world(&sshd);
     run(&project, &["exec", "--all", "--", "true"]).success();
-    assert_eq!(logins(&sshd), 4, "one connection per host:\n{}", sshd.log());
+    assert_eq!(
+        connections(&sshd),
+        4,
+        "one connection per host:\n{}",
+        sshd.log()
+    );
     let sockets = project.sockets();
     assert_eq!(sockets.len(), 4, "one shared connection per host");
 
     let out = run(&project, &["exec", "--all", "--", "echo", "warm"]).success();
     assert_eq!(out.stdout.matches("| warm").count(), 4);
     run(&project, &["exec", "app-1", "--", "true"]).success();
-    assert_eq!(logins(&sshd), 4, "no new connection:\n{}", sshd.log());
+    assert_eq!(connections(&sshd), 4, "no new connection:\n{}", sshd.log());
 
     // Kill one master outright: its socket stays behind, dead.
     let victim = &sockets[0];
@@ -65,7 +70,7 @@ fn a_second_run_reuses_the_connections_and_a_killed_master_is_replaced() {
     let out = run(&project, &["exec", "--all", "--", "echo", "again"]).success();
     assert_eq!(out.stdout.matches("| again").count(), 4, "{}", out.stderr);
     assert_eq!(
-        logins(&sshd),
+        connections(&sshd),
         5,
         "only the dead one reconnected:\n{}",
         sshd.log()
@@ -86,6 +91,6 @@ fn control_persist_zero_connects_afresh_every_time() {
     project.write("stagecraft.yml", &yaml);
     run(&project, &["exec", "--all", "--", "true"]).success();
     run(&project, &["exec", "--all", "--", "true"]).success();
-    assert_eq!(logins(&sshd), 8, "{}", sshd.log());
+    assert_eq!(connections(&sshd), 8, "{}", sshd.log());
     assert!(project.sockets().is_empty(), "{:?}", project.sockets());
 }
