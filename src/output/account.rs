@@ -61,11 +61,12 @@ pub fn render_text(view: &AccountView) -> String {
     } else {
         String::new()
     };
-    out.push_str(&format!(
-        "  unmanaged  {:>4}  {}{tail}\n",
-        u.count,
-        u.first.join(", ")
-    ));
+    let names = if u.first.is_empty() {
+        String::new()
+    } else {
+        format!("  {}{tail}", u.first.join(", "))
+    };
+    out.push_str(&format!("  unmanaged  {:>4}{names}\n", u.count));
     let domains = view
         .domains
         .iter()

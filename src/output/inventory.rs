@@ -206,6 +206,49 @@ pub fn missing_note(inv: &Inventory) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn host(name: &str, role: &str) -> InventoryHost {
+        InventoryHost {
+            name: name.into(),
+            droplet_name: format!("web-{name}"),
+            droplet_id: 7,
+            role: role.into(),
+            address: "203.0.113.7".into(),
+            public_ipv4: Some("203.0.113.7".into()),
+            private_ipv4: None,
+            region: "nyc1".into(),
+            size: "s".into(),
+            tags: vec![],
+            user: "root".into(),
+            port: 22,
+            identity_file: Some("/keys/my key".into()),
+            trust: vec![("UserKnownHostsFile", "/data dir/known_hosts".into())],
+        }
+    }
+
+    #[test]
+    fn ansible_groups_by_env_and_role_and_quotes_ssh_args() {
+        let inv = Inventory {
+            env: "web".into(),
+            private: false,
+            known_hosts: "/k".into(),
+            hosts: vec![host("a-1", "app"), host("w-1", "web")],
+            missing: vec![],
+        };
+        let doc: Value = serde_json::from_str(&ansible_list(&inv)).unwrap();
+        assert_eq!(doc["web"]["hosts"], json!(["a-1", "w-1"]));
+        // The role named like the env is the env group itself, not a child of it.
+        assert_eq!(doc["web"]["children"], json!(["app"]));
+        assert_eq!(doc["app"]["hosts"], json!(["a-1"]));
+        assert_eq!(doc["all"]["children"], json!(["web"]));
+        let vars = &doc["_meta"]["hostvars"]["a-1"];
+        assert_eq!(vars["ansible_ssh_private_key_file"], "/keys/my key");
+        assert_eq!(
+            vars["ansible_ssh_common_args"],
+            "-o 'UserKnownHostsFile=/data dir/known_hosts' -o IdentitiesOnly=yes"
+        );
+        assert_eq!(ansible_host(&inv, "web-w-1"), ansible_host(&inv, "w-1"));
+    }
+
     #[test]
     fn ssh_config_values_survive_spaces_quotes_and_percent() {
         assert_eq!(config_value("User", "root"), "root");
