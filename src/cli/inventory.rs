@@ -30,6 +30,10 @@ pub struct InventoryArgs {
     /// Use the droplets' private IPv4 addresses.
     #[arg(long)]
     pub private: bool,
+    /// With --format ansible: Ansible's static inventory shape, for a file (`ansible -i FILE.json`)
+    /// rather than an inventory script.
+    #[arg(long = "static", conflicts_with_all = ["list", "host_vars"])]
+    pub static_file: bool,
     /// Ansible's inventory-script protocol: the whole inventory (what the ansible format prints anyway).
     #[arg(long)]
     pub list: bool,
@@ -49,9 +53,9 @@ pub fn run(session: &Session, args: &InventoryArgs) -> anyhow::Result<ExitCode> 
         (Some(format), false) => format,
         (None, false) => Format::Ansible,
     };
-    if (args.list || args.host_vars.is_some()) && format != Format::Ansible {
+    if (args.list || args.host_vars.is_some() || args.static_file) && format != Format::Ansible {
         bail!(
-            "--list and --host are Ansible's inventory-script protocol; use them with --format ansible"
+            "--list, --host and --static are Ansible's; use them with --format ansible (the default)"
         );
     }
     let config = session.config()?;
@@ -64,6 +68,7 @@ pub fn run(session: &Session, args: &InventoryArgs) -> anyhow::Result<ExitCode> 
     }
     let text = match (format, &args.host_vars) {
         (Format::Ansible, Some(host)) => render::ansible_host(&inv, host),
+        (Format::Ansible, None) if args.static_file => render::ansible_static(&inv),
         (Format::Ansible, None) => render::ansible_list(&inv),
         (Format::SshConfig, _) => render::ssh_config(&inv),
         (Format::Json, _) => render::json(&inv),

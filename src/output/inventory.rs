@@ -23,11 +23,7 @@ fn address_kind(inv: &Inventory) -> &'static str {
 /// every host's variables under `_meta.hostvars` (so Ansible never calls `--host`).
 pub fn ansible_list(inv: &Inventory) -> String {
     let mut groups = Map::new();
-    let mut roles: Vec<&str> = inv.hosts.iter().map(|h| h.role.as_str()).collect();
-    roles.sort_unstable();
-    roles.dedup();
-    // A role named like the env would be the env group itself; its hosts are in it already.
-    roles.retain(|r| *r != inv.env);
+    let roles = role_groups(inv);
     let names = |hosts: &mut dyn Iterator<Item = &InventoryHost>| -> Vec<Value> {
         hosts.map(|h| Value::from(h.name.as_str())).collect()
     };
@@ -47,6 +43,39 @@ pub fn ansible_list(inv: &Inventory) -> String {
         .collect();
     groups.insert("_meta".into(), json!({ "hostvars": hostvars }));
     pretty(&Value::Object(groups))
+}
+
+/// Ansible's static inventory shape (its `yaml` plugin, which also reads `.json` files): the same groups
+/// and variables as [`ansible_list`], for a file instead of a script.
+pub fn ansible_static(inv: &Inventory) -> String {
+    let roles = role_groups(inv);
+    let mut children = Map::new();
+    for role in &roles {
+        let hosts: Map<String, Value> = inv
+            .hosts
+            .iter()
+            .filter(|h| h.role == *role)
+            .map(|h| (h.name.clone(), json!({})))
+            .collect();
+        children.insert(role.to_string(), json!({ "hosts": hosts }));
+    }
+    let hosts: Map<String, Value> = inv
+        .hosts
+        .iter()
+        .map(|h| (h.name.clone(), ansible_vars(h)))
+        .collect();
+    let env = json!({"hosts": hosts, "children": children});
+    pretty(&json!({"all": {"children": {inv.env.clone(): env}}}))
+}
+
+/// The role groups: every role with a reachable host, except one named like the env (that would be the
+/// env group itself, which holds its hosts already).
+fn role_groups(inv: &Inventory) -> Vec<&str> {
+    let mut roles: Vec<&str> = inv.hosts.iter().map(|h| h.role.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    roles.retain(|r| *r != inv.env);
+    roles
 }
 
 /// `--host NAME`: that host's variables, or `{}` for a host the inventory does not hold (Ansible's rule).
@@ -247,6 +276,10 @@ mod tests {
             "-o 'UserKnownHostsFile=/data dir/known_hosts' -o IdentitiesOnly=yes"
         );
         assert_eq!(ansible_host(&inv, "web-w-1"), ansible_host(&inv, "w-1"));
+        let file: Value = serde_json::from_str(&ansible_static(&inv)).unwrap();
+        let env = &file["all"]["children"]["web"];
+        assert_eq!(env["hosts"]["a-1"], *vars);
+        assert_eq!(env["children"], json!({"app": {"hosts": {"a-1": {}}}}));
     }
 
     #[test]

@@ -154,6 +154,30 @@ fn ansible_reads_the_inventory_and_pings_every_host() {
         pinned
     );
 
+    // The same as a static file, read by Ansible's own file plugin.
+    let out = run(&project, &["inventory", "--static"]).success();
+    let file = project.path().join("inventory.json");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let file = file.display().to_string();
+    let out = ansible(&project, "ansible-inventory", &["-i", &file, "--list"]);
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("ansible-inventory's JSON");
+    assert_eq!(
+        listed["app"]["hosts"],
+        serde_json::json!(["app-1", "app-2", "app-3"])
+    );
+    assert_eq!(
+        listed["_meta"]["hostvars"]["app-2"],
+        inv["_meta"]["hostvars"]["app-2"]
+    );
+    let out = ansible(&project, "ansible", &["db", "-i", &file, "-m", "ping"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.matches("| SUCCESS").count(), 1, "{text}");
+
     // The script protocol's --host: one host's variables; unknown hosts get {}.
     let out = run(&project, &["inventory", "--host", "db-1"]).success();
     let vars: Value = serde_json::from_str(&out.stdout).unwrap();
@@ -270,7 +294,7 @@ fn json_and_hosts_formats_and_private_addresses() {
     out.assert_stderr_has("db-1: no managed droplet `staging-db-1` exists");
 
     let out = run(&project, &["inventory", "--format", "hosts", "--list"]).code(1);
-    out.assert_stderr_has("--list and --host are Ansible's inventory-script protocol");
+    out.assert_stderr_has("--list, --host and --static are Ansible's");
 }
 
 fn project_port(project: &ExecProject) -> u64 {
