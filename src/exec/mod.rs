@@ -198,6 +198,7 @@ pub fn prepare(
         known_hosts: ctx.data_dir.join("known_hosts"),
         extra_options: ssh_options.to_vec(),
         mux,
+        hidden_env: vec![ctx.config.provider().token_env.clone()],
     };
     Ok((destinations, ssh))
 }

@@ -24,6 +24,9 @@ pub struct Ssh {
     pub extra_options: Vec<String>,
     /// Connection sharing between runs.
     pub mux: Mux,
+    /// Variables kept out of ssh's environment: the API token's (`token_env`). ssh could forward it
+    /// (`SendEnv`), and a shared connection's master outlives stagecraft by `control_persist`.
+    pub hidden_env: Vec<String>,
 }
 
 /// How one attempt ended.
@@ -153,7 +156,11 @@ impl Ssh {
             mux::clear_stale(&socket);
         }
         let mode = job.mode;
-        let mut child = Command::new(&self.program)
+        let mut command = Command::new(&self.program);
+        for name in &self.hidden_env {
+            command.env_remove(name);
+        }
+        let mut child = command
             .args(self.args(dest, job, connect_timeout))
             .stdin(match mode {
                 Mode::Prefixed => Stdio::null(),
@@ -238,6 +245,7 @@ mod tests {
                 dir: "/run/sc".into(),
                 persist: Duration::from_secs(persist),
             },
+            hidden_env: vec![],
         }
     }
 

@@ -14,6 +14,7 @@ pub fn tests() -> Vec<Case> {
     vec![
         case!(a_second_run_reuses_the_connections_and_a_killed_master_is_replaced),
         case!(control_persist_zero_connects_afresh_every_time),
+        case!(the_token_stays_out_of_ssh_and_its_lasting_master),
     ]
 }
 
@@ -93,4 +94,27 @@ fn control_persist_zero_connects_afresh_every_time() {
     run(&project, &["exec", "--all", "--", "true"]).success();
     assert_eq!(connections(&sshd), 8, "{}", sshd.log());
     assert!(project.sockets().is_empty(), "{:?}", project.sockets());
+}
+
+fn the_token_stays_out_of_ssh_and_its_lasting_master() {
+    let mut sshd = TestSshd::prepare("the_token_stays_out_of_ssh_and_its_lasting_master");
+    // A server that would take the variable if ssh sent it.
+    tweak_sshd(&sshd, |text| format!("{text}AcceptEnv DO_TOKEN\n"));
+    sshd.start();
+    let (_api, project) = world(&sshd);
+    let out = run(
+        &project,
+        &[
+            "exec",
+            "app-1",
+            "--ssh-option",
+            "SendEnv=DO_TOKEN",
+            "--",
+            "sh",
+            "-c",
+            "echo \"[${DO_TOKEN:-}]\"",
+        ],
+    )
+    .success();
+    assert_eq!(out.stdout, "[]\n", "ssh had no token to send");
 }
