@@ -140,8 +140,8 @@ impl HostOutcome {
     }
 }
 
-/// The connection sharing the config asks for, in `dir`.
-pub fn mux_for(ctx: &ExecContext<'_>) -> Result<Mux, ExecError> {
+/// The connection sharing the config asks for (`exec.control_persist`), in the context's runtime directory.
+fn mux_for(ctx: &ExecContext<'_>) -> Result<Mux, ExecError> {
     let persist = match ctx
         .config
         .provider()
