@@ -68,8 +68,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete every droplet stagecraft manages in the environment, and nothing else.
     Destroy(DestroyArgs),
-    /// Desired versus live, host by host.
-    Status,
+    /// Desired versus live, host by host; with --account, what else the account holds.
+    Status(StatusArgs),
     /// Bring a droplet made outside stagecraft under management as HOST (its settings must match).
     Adopt(AdoptArgs),
     /// Check the config offline, then against the API.
@@ -78,12 +78,24 @@ pub enum Command {
     Ingest(super::ingest::IngestArgs),
     /// Run a command on hosts over SSH.
     Exec(super::exec::ExecArgs),
+    /// Log in to a host interactively (ssh with a terminal), as `exec` reaches it.
+    Ssh(super::ssh::SshArgs),
+    /// The env's hosts for other tools: Ansible, ssh_config, /etc/hosts, JSON.
+    Inventory(super::inventory::InventoryArgs),
     /// A local DigitalOcean API simulator.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
     /// Print the JSON Schema of stagecraft.yml.
     #[command(hide = true)]
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// What the account holds beyond this config's droplets (other configs, unmanaged droplets, domains,
+    /// projects, firewalls, VPCs, reserved IPs, Functions namespaces) and name conflicts.
+    #[arg(long)]
+    pub account: bool,
 }
 
 #[derive(Debug, Args)]

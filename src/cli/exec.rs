@@ -6,7 +6,9 @@ use std::time::Duration;
 use anyhow::bail;
 
 use super::Session;
+use crate::config::Config;
 use crate::exec::{self, ExecContext, ExecOptions, Selection};
+use crate::provider::Client;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["host", "role", "all"])))]
@@ -33,12 +35,15 @@ pub struct ExecArgs {
     /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
     #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
     pub ssh_options: Vec<String>,
+    /// Run the command inside this Docker container on the host (`docker exec`).
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
     /// The remote command, after `--`; each word reaches the remote shell as typed.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
 
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     crate::clock::parse_duration(text)
 }
 
@@ -61,15 +66,30 @@ pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         parallel: args.parallel as usize,
         connect_timeout: args.connect_timeout,
         ssh_options: args.ssh_options.clone(),
+        container: args.container.clone(),
     };
-    let ctx = ExecContext {
-        config: &config,
-        env: &env,
-        client: &client,
+    let ctx = context(session, &config, &env, &client);
+    Ok(ExitCode::from(exec::run(&ctx, &options)?))
+}
+
+/// What `exec`, `ssh` and `inventory` need from the session.
+pub fn context<'a>(
+    session: &'a Session,
+    config: &'a Config,
+    env: &'a str,
+    client: &'a Client,
+) -> ExecContext<'a> {
+    ExecContext {
+        config,
+        env,
+        client,
         data_dir: session.data_dir(),
+        runtime_dir: exec::mux::runtime_dir(
+            session.env_vars.get("STAGECRAFT_RUNTIME_DIR"),
+            session.env_vars.get("XDG_RUNTIME_DIR"),
+        ),
         path: std::env::var_os("PATH"),
         clock: session.clock.as_ref(),
         out: &session.out,
-    };
-    Ok(ExitCode::from(exec::run(&ctx, &options)?))
+    }
 }

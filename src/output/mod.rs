@@ -1,8 +1,10 @@
 //! Everything stagecraft prints goes through here; other modules return data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod account;
 pub mod apply;
 pub mod exec;
+pub mod inventory;
 pub mod plan;
 pub mod progress;
 pub mod status;

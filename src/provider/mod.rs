@@ -1,6 +1,7 @@
 //! The DigitalOcean API: the only module that knows a `/v2` path or builds a request body. `client` is the
 //! wire (auth, retries, pacing, pages, audit); each other file is one resource's typed operations.
 
+pub mod account_view;
 pub mod actions;
 pub mod audit;
 pub mod budget;

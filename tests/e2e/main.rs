@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account;
 mod apply;
 mod client;
 mod config_errors;
@@ -19,6 +20,7 @@ mod secrets;
 fn main() {
     support::harness::run(
         [
+            account::tests(),
             apply::tests(),
             client::tests(),
             config_errors::tests(),
