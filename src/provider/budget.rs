@@ -121,7 +121,7 @@ impl Budget {
             while state
                 .sent
                 .front()
-                .is_some_and(|t| now.duration_since(*t).map_or(false, |age| age >= WINDOW))
+                .is_some_and(|t| now.duration_since(*t).is_ok_and(|age| age >= WINDOW))
             {
                 state.sent.pop_front();
             }
