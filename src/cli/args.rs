@@ -96,6 +96,10 @@ pub struct StatusArgs {
     /// projects, firewalls, VPCs, reserved IPs, Functions namespaces) and name conflicts.
     #[arg(long)]
     pub account: bool,
+    /// Exit 1 when a host needs attention (a name held by another config or an unmanaged droplet, or
+    /// several droplets with one name); 0 otherwise.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]

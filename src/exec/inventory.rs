@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use super::ssh::trust_options;
 use super::target::{self, HostProblem};
 use super::{ExecContext, ExecError};
-use crate::ownership::env_tag;
 
 /// One reachable host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +49,7 @@ pub fn inventory(ctx: &ExecContext<'_>, private: bool) -> Result<Inventory, Exec
     let live = if desired.is_empty() {
         Vec::new()
     } else {
-        ctx.client.droplets_tagged(&env_tag(ctx.env))?
+        crate::plan::live(ctx.client, &ctx.config.scope(ctx.env))?.ours
     };
     let mut hosts = Vec::new();
     let mut missing = Vec::new();

@@ -19,7 +19,6 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::output::exec::{ExecOut, Stream};
-use crate::ownership::env_tag;
 use crate::provider::{Client, ProviderError};
 
 use mux::Mux;
@@ -181,7 +180,8 @@ pub fn prepare(
         }
     }
     let mux = mux_for(ctx)?;
-    let live = ctx.client.droplets_tagged(&env_tag(ctx.env))?;
+    // Only this config's droplets: another config's of the same name in the env is not ours to run on.
+    let live = crate::plan::live(ctx.client, &ctx.config.scope(ctx.env))?.ours;
     let destinations = match target::locate(&selected, &live, private) {
         Ok(found) => found,
         Err(problems) => {

@@ -4,6 +4,7 @@ pub mod checks;
 pub mod diff;
 pub mod fields;
 pub mod model;
+pub mod status;
 
 pub use model::{Change, Conflict, Effect, Entry, Plan};
 

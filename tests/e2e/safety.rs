@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Case> {
         case!(destroy_says_destroy_and_ctrl_c_says_nothing_is_lost),
         case!(long_waits_are_announced),
         case!(sandbox_reset_empties_the_offline_account),
+        case!(status_flags_names_held_by_others_and_duplicates),
     ]
 }
 
@@ -197,4 +198,24 @@ fn sandbox_reset_empties_the_offline_account() {
         .run(&["--sandbox", "plan"])
         .success()
         .assert_stdout_has("+ staging-app-1  create");
+}
+
+fn status_flags_names_held_by_others_and_duplicates() {
+    let sb = TestSandbox::start();
+    let managed = TestSandbox::managed("staging", "app");
+    sb.seed(serde_json::json!({"droplets": 1, "name_prefix": "staging-app-", "tags": managed}));
+    sb.seed(serde_json::json!({"droplets": 1, "name_prefix": "staging-app-", "tags": managed}));
+    sb.seed(serde_json::json!({"droplets": 1, "name_prefix": "staging-db-", "tags": ["team-db"]}));
+    let project = Project::new(&config_with_hosts(
+        &sb.url,
+        "          app-1: {}\n          db-1: {}\n",
+    ));
+    let out = project.run(&["status"]).success();
+    out.assert_stdout_has("staging-app-1  duplicate");
+    out.assert_stdout_has("2 droplets have this name (ids 400000001, 400000002)");
+    out.assert_stdout_has("staging-db-1   conflict");
+    out.assert_stdout_has("an unmanaged droplet holds this name (id 400000003)");
+    project.run(&["status", "--detailed-exitcode"]).code(1);
+    let json = project.run(&["--json", "status"]).success();
+    assert!(json.stdout.contains("\"problem\""), "{json:?}");
 }
