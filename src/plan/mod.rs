@@ -63,10 +63,16 @@ pub struct Planned {
 /// Validates against the API, lists the env and diffs. GET requests only.
 pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, PlanError> {
     let desired = config.desired_hosts(env);
-    let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()))?;
-    check_catalog(config, &desired, &catalog)?;
     let scope = config.scope(env);
-    let Live { ours: live, others } = self::live(client, &scope)?;
+    // The catalogue and the env listing do not depend on each other: one round trip for both.
+    let (catalog, listed) = std::thread::scope(|s| {
+        let listed = s.spawn(|| self::live(client, &scope));
+        let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()));
+        (catalog, crate::provider::catalog::join(listed))
+    });
+    let catalog = catalog?;
+    check_catalog(config, &desired, &catalog)?;
+    let Live { ours: live, others } = listed?;
     let missing: Vec<&str> = desired
         .iter()
         .filter(|h| !live.iter().chain(&others).any(|d| d.name == h.droplet_name))

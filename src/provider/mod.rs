@@ -12,6 +12,7 @@ pub mod error;
 pub mod inventory;
 pub mod models;
 pub mod pages;
+pub mod parallel;
 pub mod reply;
 pub mod retry;
 pub mod tags;
