@@ -122,10 +122,10 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// Parses durations such as `500ms`, `5s`, `10m`, `1h`.
 /// No wait stagecraft makes is meant to last a day: a longer one is a typo (`10h` for `10m`).
 pub const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
 
+/// Parses durations such as `500ms`, `5s`, `10m`, `1h`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text

@@ -7,33 +7,62 @@ use super::batch::Batch;
 use super::engine::Engine;
 use super::sink::{ActionKind, Finished};
 use super::watch::{Pending, Task};
-use crate::provider::ProviderError;
+use crate::provider::{Created, ProviderError};
 
 /// Ambiguous create failures are looked into and re-sent at most this many times in all.
 const CREATE_ATTEMPTS: u32 = 3;
 
 impl Engine<'_> {
-    /// Sends one create batch exactly once; returns a boot task per droplet created.
-    pub(super) fn create_batch(
+    /// Sends every batch's first request at once (within the request budget), then settles each batch
+    /// exactly once; returns a boot task per droplet created.
+    pub(super) fn create_batches(
+        &mut self,
+        batches: &[Batch],
+        replaced: &BTreeMap<String, u64>,
+    ) -> Vec<Pending> {
+        let rows: Vec<BTreeMap<String, Option<i64>>> = batches
+            .iter()
+            .map(|b| {
+                b.names
+                    .iter()
+                    .map(|n| {
+                        self.progress.update(n, "creating");
+                        (n.clone(), self.sink.pending(n, None, ActionKind::Create))
+                    })
+                    .collect()
+            })
+            .collect();
+        let client = self.client;
+        let first = client.each_parallel(batches, |b| client.create_droplets(&b.request(&b.names)));
+        let mut pending = Vec::new();
+        for ((batch, rows), first) in batches.iter().zip(rows).zip(first) {
+            pending.extend(self.create_batch(batch, rows, first, replaced));
+        }
+        pending
+    }
+
+    /// Settles one batch given its first reply: after an ambiguous failure it lists the env, adopts what
+    /// the API did create, and re-sends only the names still missing.
+    fn create_batch(
         &mut self,
         batch: &Batch,
+        rows: BTreeMap<String, Option<i64>>,
+        first: Result<Created, ProviderError>,
         replaced: &BTreeMap<String, u64>,
     ) -> Vec<Pending> {
         let mut remaining: Vec<String> = batch.names.clone();
         let mut created: Vec<(String, u64)> = Vec::new();
-        let rows: BTreeMap<String, Option<i64>> = remaining
-            .iter()
-            .map(|n| (n.clone(), self.sink.pending(n, None, ActionKind::Create)))
-            .collect();
-        for name in &remaining {
-            self.progress.update(name, "creating");
-        }
+        let mut first = Some(first);
         let mut attempt = 0;
         let mut failure: Option<ProviderError> = None;
         let mut do_actions: BTreeMap<String, Option<u64>> = BTreeMap::new();
         while !remaining.is_empty() && attempt < CREATE_ATTEMPTS {
             attempt += 1;
-            match self.client.create_droplets(&batch.request(&remaining)) {
+            let reply = match first.take() {
+                Some(reply) => reply,
+                None => self.client.create_droplets(&batch.request(&remaining)),
+            };
+            match reply {
                 Ok(reply) => {
                     for (d, action) in reply.droplets {
                         if remaining.contains(&d.name) {

@@ -97,11 +97,7 @@ pub fn execute(
     let mut pending: Vec<Pending> = Vec::new();
 
     // Deletes first: they free names and quota, and depend on nothing.
-    for entry in &planned.plan.to_delete {
-        if let Some(id) = entry.droplet_id {
-            pending.extend(engine.delete(&entry.droplet_name, id, ActionKind::Delete));
-        }
-    }
+    pending.extend(engine.deletes(planned));
     pending.extend(engine.creates(planned));
     engine.retag(
         &[
@@ -126,6 +122,8 @@ pub fn execute(
         results,
         // The same client made the plan, so its count covers planning too.
         requests: client.request_count(),
+        most_in_flight: client.budget_stats().most_in_flight,
+        budget_wait_ms: client.budget_stats().waited.as_millis() as u64,
         elapsed_ms: options
             .clock
             .instant()
@@ -164,11 +162,8 @@ impl Engine<'_> {
                 replaced.insert(entry.droplet_name.clone(), old);
             }
         }
-        let mut pending = Vec::new();
-        for b in batch::batches(&creates, &planned.ssh_keys) {
-            pending.extend(self.create_batch(&b, &replaced));
-        }
-        pending
+        let batches = batch::batches(&creates, &planned.ssh_keys);
+        self.create_batches(&batches, &replaced)
     }
 
     /// In-place updates (feature actions, resizes, power-ons): started here, carried on by the watch.
@@ -262,35 +257,6 @@ impl Engine<'_> {
             e.to_string(),
             e.request_id().map(str::to_string),
         );
-    }
-
-    /// Deletes droplet `id`; the returned task waits for it to leave the listing.
-    pub(super) fn delete(&mut self, name: &str, id: u64, action: ActionKind) -> Option<Pending> {
-        self.progress.update(name, "deleting");
-        let row = self.sink.pending(name, Some(id), ActionKind::Delete);
-        match self.client.delete_droplet(id) {
-            Ok(_) => {
-                self.sink.finish(
-                    row,
-                    Finished::Done {
-                        do_action: None,
-                        droplet_id: Some(id),
-                    },
-                );
-                Some(Pending::new(name, action, Task::Gone { id }))
-            }
-            Err(e) => {
-                self.sink.finish(
-                    row,
-                    Finished::Failed {
-                        droplet_id: Some(id),
-                        error: &e.to_string(),
-                    },
-                );
-                self.fail_with(name, action, Some(id), &e);
-                None
-            }
-        }
     }
 
     /// Sends one droplet action for the host `p` works on; `false` (and the host reported) on failure.

@@ -3,6 +3,7 @@
 pub mod adopt;
 pub mod batch;
 mod create;
+mod delete;
 pub mod engine;
 pub mod inplace;
 pub mod lock;

@@ -89,6 +89,10 @@ pub struct Report {
     pub results: Vec<HostResult>,
     /// API requests this apply sent, planning included.
     pub requests: u64,
+    /// The most requests that were in flight at once.
+    pub most_in_flight: usize,
+    /// Time spent waiting for room in the request budget (the per-minute limit).
+    pub budget_wait_ms: u64,
     pub elapsed_ms: u64,
     /// Failures to record dispatched actions (`apply --db`); the apply itself went on.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -8,6 +8,9 @@ use super::inplace::{self, Advance, Step};
 use super::sink::{ActionKind, Finished};
 use crate::provider::Droplet;
 
+/// About how long a new droplet takes to be active with an address (the sandbox's default boot time).
+const FIRST_BOOT: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug)]
 pub(super) enum Task {
     /// A new droplet (or a replacement's new droplet) until it is up.
@@ -30,6 +33,16 @@ impl Task {
             | Task::Yield { id, .. } => *id,
         }
     }
+}
+
+/// What a new droplet's name has come to, when another apply may have made the same one.
+enum Converge {
+    /// Ours is the one that stays (or the only one).
+    Keep,
+    /// Ours was a duplicate and is going: the task now waits for that.
+    Yielding,
+    /// Deleting ours failed: the host is reported.
+    Failed,
 }
 
 /// One host's unfinished work.
@@ -60,12 +73,16 @@ impl Engine<'_> {
     pub(super) fn watch(&mut self, mut pending: Vec<Pending>) {
         let clock = self.options.clock.clone();
         let start = clock.instant();
-        let mut first = true;
+        let mut tick = 0u32;
         while !pending.is_empty() {
-            if !first {
-                clock.sleep(self.options.poll_interval);
+            // The first look is at once (actions start on it); the second when a new droplet could have
+            // booted, not a whole interval later; then every interval.
+            match tick {
+                0 => {}
+                1 => clock.sleep(self.options.poll_interval.min(FIRST_BOOT)),
+                _ => clock.sleep(self.options.poll_interval),
             }
-            first = false;
+            tick += 1;
             let elapsed = clock.instant().saturating_duration_since(start);
             // A failed listing is never read as "gone": it only counts against the deadline.
             let (live, last_error) = match crate::plan::live(self.client, self.scope) {
@@ -139,12 +156,14 @@ impl Engine<'_> {
                 true
             }
             Task::Boot { id, replaces } => {
+                match self.converge(p, id, by_id) {
+                    Converge::Keep => {}
+                    Converge::Yielding => return false,
+                    Converge::Failed => return true,
+                }
                 let Some(droplet) = by_id.get(&id) else {
                     return false;
                 };
-                if self.converge(p, id, by_id) {
-                    return false;
-                }
                 self.booted(p, droplet, replaces)
             }
             Task::Update { id, .. } => {
@@ -199,18 +218,21 @@ impl Engine<'_> {
     /// Two applies (two machines, two checkouts) that created one name at once both see the droplets the
     /// other made: each keeps the oldest (lowest id) and deletes the rest, so both reach the same choice.
     /// Only droplets that were not there when this plan was made count: older ones are the plan's to show.
-    /// True when ours lost and is being deleted (the task now waits for that).
-    fn converge(&mut self, p: &mut Pending, id: u64, by_id: &BTreeMap<u64, &Droplet>) -> bool {
+    /// Ours may also be gone already, deleted by the other apply.
+    fn converge(&mut self, p: &mut Pending, id: u64, by_id: &BTreeMap<u64, &Droplet>) -> Converge {
         let mut twins: Vec<u64> = by_id
             .values()
             .filter(|d| d.name == p.droplet_name && !self.known_ids.contains(&d.id))
             .map(|d| d.id)
             .collect();
-        if twins.len() < 2 {
-            return false;
-        }
         twins.sort_unstable();
-        let keep = twins[0];
+        let Some(&keep) = twins.first() else {
+            return Converge::Keep;
+        };
+        if keep > id {
+            // Ours is the oldest, or not listed yet: the others are the other apply's to delete.
+            return Converge::Keep;
+        }
         for &other in twins.iter().filter(|&&t| t != keep && t != id) {
             self.progress.update(
                 &p.droplet_name,
@@ -220,16 +242,22 @@ impl Engine<'_> {
             let _ = self.client.delete_droplet(other);
         }
         if keep == id {
-            return false;
+            return Converge::Keep;
         }
-        match self.client.delete_droplet(id) {
-            Ok(_) => {
+        // An older one of our name exists: ours goes (the other apply may have deleted it already).
+        let gone = if by_id.contains_key(&id) {
+            self.client.delete_droplet(id).map(|_| ())
+        } else {
+            Ok(())
+        };
+        match gone {
+            Ok(()) => {
                 p.task = Task::Yield { id, keep };
-                true
+                Converge::Yielding
             }
             Err(e) => {
                 self.fail_with(&p.droplet_name, p.action, Some(id), &e);
-                false
+                Converge::Failed
             }
         }
     }

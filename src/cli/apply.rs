@@ -90,6 +90,8 @@ fn carry_out(
                 env: planned.plan.env.clone(),
                 results: Vec::new(),
                 requests: client.request_count(),
+                most_in_flight: client.budget_stats().most_in_flight,
+                budget_wait_ms: client.budget_stats().waited.as_millis() as u64,
                 elapsed_ms: 0,
                 recording_problems: Vec::new(),
             }));
@@ -109,6 +111,7 @@ fn carry_out(
     } else {
         session.out.stdout_raw(&render::render_text(&report));
     }
+    session.out.verbose_note(&render::render_budget(&report));
     if let Some(problems) = render::render_recording_problems(&report) {
         session.out.error(&problems);
     }

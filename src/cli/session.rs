@@ -29,6 +29,9 @@ fn sandbox_public_key(name: &str) -> String {
 }
 
 use sha2::Digest;
+use std::time::Duration;
+
+use crate::provider::budget::Limits;
 
 pub struct Session {
     pub out: Out,
@@ -98,6 +101,31 @@ impl Session {
     }
 
     /// Where stagecraft keeps its own files: `STAGECRAFT_DATA_DIR`, else the platform's data directory.
+    /// The request budget: the config's `api:` block, `STAGECRAFT_MAX_IN_FLIGHT` over it.
+    fn limits(&self, config: &Config) -> anyhow::Result<Limits> {
+        let api = config.provider().api.unwrap_or_default();
+        let mut limits = Limits::default();
+        if let Some(n) = api.max_in_flight {
+            limits.max_in_flight = n as usize;
+        }
+        if let Some(n) = api.per_minute {
+            limits.per_minute = n;
+        }
+        if let Some(text) = self.env_vars.get("STAGECRAFT_MAX_IN_FLIGHT") {
+            limits.max_in_flight = text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .with_context(|| {
+                    format!(
+                        "STAGECRAFT_MAX_IN_FLIGHT is `{text}`; give a whole number from 1 to 64"
+                    )
+                })?;
+        }
+        Ok(limits)
+    }
+
     /// Where `--sandbox` keeps its account between commands.
     pub fn sandbox_state_file(&self) -> PathBuf {
         self.data_dir().join("sandbox").join("state.json")
@@ -151,9 +179,12 @@ impl Session {
         })?;
         let mut options = ClientOptions::new(&base_url, token);
         options.clock = self.clock.clone();
-        options.audit = Some(Arc::new(audit));
+        let audit = Arc::new(audit);
+        options.audit = Some(audit.clone());
         let out = self.out.clone();
         options.on_wait = Some(Arc::new(move |why: &str| out.note(why)));
+        options.limits = self.limits(config)?;
+        options.earlier_requests = audit.recent(self.clock.now(), Duration::from_secs(60));
         Ok(Client::new(options)?)
     }
 

@@ -104,6 +104,9 @@ pub struct DigitalOcean {
     pub apply: Option<ApplySettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exec: Option<ExecSettings>,
+    /// The request budget shared by every request of a command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
     /// Hosts per environment: `hosts.<env>.<host>`.
@@ -248,6 +251,20 @@ fn persist_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         "minimum": 0,
         "pattern": "^[0-9]+(s|m|h)?$"
     })
+}
+
+/// How many requests go out at once and per minute (`STAGECRAFT_MAX_IN_FLIGHT` overrides `max_in_flight`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Requests in flight at once (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 64))]
+    pub max_in_flight: Option<u32>,
+    /// Requests per rolling minute (default 240, under DigitalOcean's 250 for accounts with other limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100000))]
+    pub per_minute: Option<u32>,
 }
 
 /// Guard rails checked by `plan` before anything is sent.

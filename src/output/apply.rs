@@ -93,6 +93,16 @@ pub fn render_interrupted(kind: RunKind) -> String {
     )
 }
 
+/// How the requests went, for `-v`.
+pub fn render_budget(report: &Report) -> String {
+    format!(
+        "{} API requests, at most {} in flight at once, {:.1}s waited on the request budget.",
+        report.requests,
+        report.most_in_flight,
+        report.budget_wait_ms as f64 / 1000.0
+    )
+}
+
 /// What `adopt` did.
 pub fn render_adopted(name: &str, id: u64, env: &str, added: &[String]) -> String {
     format!(

@@ -54,6 +54,8 @@ pub fn live(client: &Client, scope: &Scope) -> Result<Live, ProviderError> {
 pub struct Planned {
     pub plan: Plan,
     pub scope: Scope,
+    /// Droplets of the env that belong to another config (never touched; a delete by tag would).
+    pub others_in_env: usize,
     pub desired: Vec<DesiredHost>,
     pub live: Vec<Droplet>,
     /// The ids of the config's SSH keys, as create requests name them.
@@ -105,6 +107,7 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         .collect();
     Ok(Planned {
         plan,
+        others_in_env: others.len(),
         scope,
         desired,
         live,
@@ -116,7 +119,7 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
 /// nothing else is looked at.
 pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError> {
     let env = scope.env.as_str();
-    let live = self::live(client, scope)?.ours;
+    let Live { ours: live, others } = self::live(client, scope)?;
     // One more request, so that the prompt shows what the droplets cost.
     let prices: std::collections::BTreeMap<String, f64> = if live.is_empty() {
         Default::default()
@@ -143,6 +146,7 @@ pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError
     })?;
     Ok(Planned {
         plan,
+        others_in_env: others.len(),
         scope: scope.clone(),
         desired: Vec::new(),
         live,

@@ -162,6 +162,13 @@ impl Client {
         }
     }
 
+    /// Deletes every droplet carrying `tag`, in one request. The caller must have checked that every
+    /// such droplet is meant to go.
+    pub fn delete_droplets_tagged(&self, tag: &str) -> Result<(), ProviderError> {
+        self.delete(&format!("/v2/droplets?tag_name={}", encode(tag)))
+            .map(|_| ())
+    }
+
     /// Deletes droplet `id`. `Ok(false)` when it was already gone (404), which a retried delete can see.
     pub fn delete_droplet(&self, id: u64) -> Result<bool, ProviderError> {
         self.delete(&format!("/v2/droplets/{id}"))

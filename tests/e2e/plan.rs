@@ -54,7 +54,9 @@ fn a_fresh_env_plans_creates_in_text_and_json_byte_identically() {
 fn drift_and_leftovers_plan_as_update_replace_and_destroy() {
     let sb = TestSandbox::start();
     let before = format!("{THREE_HOSTS}          old-1: {{ role: old }}\n");
-    let project = Project::new(&config_with_hosts(&sb.url, &before));
+    // One request at a time, so that the droplet ids in the snapshot do not depend on which create lands first.
+    let project =
+        Project::new(&config_with_hosts(&sb.url, &before)).env("STAGECRAFT_MAX_IN_FLIGHT", "1");
     project.run(&["apply", "--auto-approve"]).success();
     // A droplet stagecraft does not manage, which the plan must not mention.
     sb.seed(json!({"droplets": 5, "name_prefix": "someone-else-"}));

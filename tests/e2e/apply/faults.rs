@@ -155,10 +155,12 @@ fn a_503_on_create_is_looked_into_before_anything_is_resent() {
 fn a_refused_create_is_reported_per_host_with_the_api_message_and_request_id() {
     let sb = TestSandbox::start();
     sb.fault(json!({"method": "POST", "path": "/v2/droplets", "kind": "status", "status": 422, "times": 1}));
+    // One request at a time: the fault hits the first create, app-1's.
     let project = Project::new(&config_with_hosts(
         &sb.url,
         "          app-1: {}\n          db-1: { size: s-2vcpu-4gb }\n",
-    ));
+    ))
+    .env("STAGECRAFT_MAX_IN_FLIGHT", "1");
     let out = project.run(&["apply", "--auto-approve"]).code(1);
     assert!(
         out.stdout.contains("FAILED  staging-app-1  create"),

@@ -1,0 +1,138 @@
+//! Deletes: by id, all at once within the request budget; or, when a destroy takes every droplet that
+//! carries the env tag, with one request for the tag.
+
+use super::engine::Engine;
+use super::report::RunKind;
+use super::sink::{ActionKind, Finished};
+use super::watch::{Pending, Task};
+use crate::plan::Planned;
+use crate::provider::ProviderError;
+
+impl Engine<'_> {
+    /// Starts every delete of the plan; the returned tasks wait for the droplets to leave the listing.
+    pub(super) fn deletes(&mut self, planned: &Planned) -> Vec<Pending> {
+        let targets: Vec<(String, u64)> = planned
+            .plan
+            .to_delete
+            .iter()
+            .filter_map(|e| Some((e.droplet_name.clone(), e.droplet_id?)))
+            .collect();
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        if self.options.kind == RunKind::Destroy && by_tag_is_safe(planned, targets.len()) {
+            return self.delete_by_tag(&targets);
+        }
+        self.delete_by_id(&targets, ActionKind::Delete)
+    }
+
+    /// Deletes droplets by id, the requests all at once; `action` names them in the report.
+    pub(super) fn delete_by_id(
+        &mut self,
+        targets: &[(String, u64)],
+        action: ActionKind,
+    ) -> Vec<Pending> {
+        let rows: Vec<Option<i64>> = targets
+            .iter()
+            .map(|(name, id)| {
+                self.progress.update(name, "deleting");
+                self.sink.pending(name, Some(*id), ActionKind::Delete)
+            })
+            .collect();
+        let client = self.client;
+        let results = client.each_parallel(targets, |(_, id)| client.delete_droplet(*id));
+        let mut pending = Vec::new();
+        for (((name, id), row), result) in targets.iter().zip(rows).zip(results) {
+            pending.extend(self.deleted(name, *id, row, action, result.map(|_| ())));
+        }
+        pending
+    }
+
+    /// Deletes droplet `id` alone (a replaced droplet, once its successor is ready).
+    pub(super) fn delete(&mut self, name: &str, id: u64, action: ActionKind) -> Option<Pending> {
+        self.delete_by_id(&[(name.to_string(), id)], action).pop()
+    }
+
+    /// One `DELETE /v2/droplets?tag_name=` for the whole env.
+    fn delete_by_tag(&mut self, targets: &[(String, u64)]) -> Vec<Pending> {
+        let rows: Vec<Option<i64>> = targets
+            .iter()
+            .map(|(name, id)| {
+                self.progress
+                    .update(name, "deleting (the whole env, by its tag)");
+                self.sink.pending(name, Some(*id), ActionKind::Delete)
+            })
+            .collect();
+        let result = self.client.delete_droplets_tagged(&self.scope.env_tag());
+        let mut pending = Vec::new();
+        for ((name, id), row) in targets.iter().zip(rows) {
+            let result = result.as_ref().map(|_| ()).map_err(clone_error);
+            pending.extend(self.deleted(name, *id, row, ActionKind::Delete, result));
+        }
+        pending
+    }
+
+    fn deleted(
+        &mut self,
+        name: &str,
+        id: u64,
+        row: Option<i64>,
+        action: ActionKind,
+        result: Result<(), ProviderError>,
+    ) -> Option<Pending> {
+        match result {
+            Ok(()) => {
+                let done = Finished::Done {
+                    do_action: None,
+                    droplet_id: Some(id),
+                };
+                self.sink.finish(row, done);
+                Some(Pending::new(name, action, Task::Gone { id }))
+            }
+            Err(e) => {
+                let error = e.to_string();
+                let failed = Finished::Failed {
+                    droplet_id: Some(id),
+                    error: &error,
+                };
+                self.sink.finish(row, failed);
+                self.fail_with(name, action, Some(id), &e);
+                None
+            }
+        }
+    }
+}
+
+/// A delete by tag takes every droplet carrying it, so it is used only when the listing shows that all
+/// of them are to go: none protected, none another config's, none left out of the plan.
+fn by_tag_is_safe(planned: &Planned, targets: usize) -> bool {
+    planned.others_in_env == 0
+        && planned.plan.blocked().is_empty()
+        && !planned
+            .live
+            .iter()
+            .any(crate::ownership::names::is_protected)
+        && targets == planned.live.len()
+}
+
+/// One failure reported for every droplet of the request.
+fn clone_error(e: &ProviderError) -> ProviderError {
+    match e {
+        ProviderError::Api {
+            method,
+            path,
+            status,
+            body,
+        } => ProviderError::Api {
+            method: method.clone(),
+            path: path.clone(),
+            status: *status,
+            body: body.clone(),
+        },
+        other => ProviderError::Transport {
+            method: "DELETE".into(),
+            path: "/v2/droplets".into(),
+            message: other.to_string(),
+        },
+    }
+}
