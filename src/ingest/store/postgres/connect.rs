@@ -1,7 +1,6 @@
 //! Opening a PostgreSQL store: the connection (TLS included, from the parsed `--db` URL) and the schema
 //! migrations, applied under an advisory lock.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use super::{LOCK_NAMESPACE, PgStore, error_text};
@@ -52,7 +51,7 @@ impl PgStore {
             client,
             dsn: dsn.clone(),
             mode,
-            statements: HashMap::new(),
+            staged: false,
         };
         store.migrate()?;
         Ok(store)
