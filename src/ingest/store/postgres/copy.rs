@@ -61,7 +61,9 @@ pub(super) fn stage(
 }
 
 /// The upsert of every staged row into `resource`'s table ($1 the pass's time, $2 its run id). An object
-/// listed twice (the listing moved while it was paged) is taken once, as last listed.
+/// listed twice (the listing moved while it was paged) is taken once, as last listed: a multi-row upsert
+/// may not touch a row twice. The newest copy of each id is found by hashing ids and places only (a
+/// `DISTINCT ON` would sort whole rows, on disk beyond `work_mem`).
 pub(super) fn merge_sql(resource: Resource) -> String {
     let selected: Vec<String> = std::iter::once(("do_id", resource.id_type()))
         .chain(resource.columns().iter().copied())
@@ -73,8 +75,8 @@ pub(super) fn merge_sql(resource: Resource) -> String {
         .collect();
     format!(
         "INSERT INTO {table} ({columns}, {SEEN_COLUMNS})
-         SELECT DISTINCT ON (do_id) {selected}, $1::text::timestamptz, $1::text::timestamptz, $2::int8, NULL
-         FROM {STAGE} ORDER BY do_id, seq DESC
+         SELECT {selected}, $1::text::timestamptz, $1::text::timestamptz, $2::int8, NULL FROM {STAGE}
+         WHERE seq IN (SELECT max(seq) FROM {STAGE} GROUP BY do_id)
          {on_conflict}",
         table = resource.table(),
         columns = row_columns(resource).join(", "),
