@@ -34,10 +34,12 @@ fn droplets_page_1() -> Value {
 }
 
 fn droplets_page_2() -> Value {
+    // Droplet 4's `raw` is over 2 kB: PostgreSQL compresses it.
+    let features: Vec<String> = (0..400).map(|i| format!("feature-{i}")).collect();
     json!([
         {"id": 2, "name": "after: listed again on the next page", "status": "off",
          "created_at": "2024-01-01T00:00:00.123+02:00"},
-        {"id": 4}
+        {"id": 4, "features": features}
     ])
 }
 
@@ -155,6 +157,14 @@ fn postgres_bulk_copy_writes_what_row_at_a_time_writes_and_keeps_an_object_liste
     assert_eq!(
         bulk.count("SELECT count(*) FROM ops.do_droplets WHERE do_id = 2 AND created_at = '2023-12-31T22:00:00.123Z'"),
         1
+    );
+    // Compressed with lz4 where the server has it (pglz, the default, costs as much as parsing the JSON).
+    let lz4 = bulk.count(
+        "SELECT count(*) FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)",
+    );
+    assert_eq!(
+        bulk.count("SELECT count(*) FROM ops.do_droplets WHERE pg_column_compression(raw) = 'lz4'"),
+        lz4
     );
     let dump = bulk.dump_ops();
     assert!(
