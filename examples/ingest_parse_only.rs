@@ -39,5 +39,5 @@ fn floor() -> Result<u64, String> {
         .map(Resource::parse)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
-    parse_only(&client, &resources)
+    parse_only(&client, &resources).map_err(|e| e.to_string())
 }

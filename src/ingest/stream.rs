@@ -4,7 +4,7 @@
 
 use std::sync::mpsc::Receiver;
 
-use super::error::IngestError;
+use super::error::{IngestError, one_line};
 use super::pages::{self, Page};
 use super::resources::{Resource, Row};
 use super::store::RowSink;
@@ -84,7 +84,7 @@ fn write_pages(
 
 /// The benchmark's floor: fetches and reads every page of `resources` into rows exactly as an ingest
 /// does, and writes nothing. Returns the number of rows.
-pub fn parse_only(client: &Client, resources: &[Resource]) -> Result<u64, String> {
+pub fn parse_only(client: &Client, resources: &[Resource]) -> Result<u64, IngestError> {
     struct Discard;
     impl RowSink for Discard {
         fn write(&mut self, _: &Row<'_>) -> Result<(), IngestError> {
@@ -97,11 +97,15 @@ pub fn parse_only(client: &Client, resources: &[Resource]) -> Result<u64, String
     let mut total = 0;
     for &resource in resources {
         let streamed = stream(client, resource, Box::new(Discard));
+        let failed = |message: String| IngestError::Listing {
+            resource: resource.name().to_string(),
+            message,
+        };
         match streamed.outcome {
             Ok(()) => total += streamed.rows,
-            Err(Failure::Api(e)) => return Err(e.to_string()),
-            Err(Failure::Item(message)) => return Err(message),
-            Err(Failure::Store(e)) => return Err(e.to_string()),
+            Err(Failure::Api(e)) => return Err(failed(one_line(e.as_ref()))),
+            Err(Failure::Item(message)) => return Err(failed(message)),
+            Err(Failure::Store(e)) => return Err(e),
         }
     }
     Ok(total)
