@@ -39,6 +39,10 @@ pub enum IngestError {
 
     #[error("the database {dsn} failed: {message}")]
     Database { dsn: String, message: String },
+
+    /// Only from [`crate::ingest::parse_only`], which has no run to record a failed listing in.
+    #[error("listing {resource} failed: {message}")]
+    Listing { resource: String, message: String },
 }
 
 /// An error and its causes on one line, each once: drivers often repeat their source in their own message.

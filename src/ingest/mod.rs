@@ -5,11 +5,13 @@ pub mod actions;
 pub mod dsn;
 pub mod error;
 pub mod migrations;
+mod pages;
 mod pg_url;
 mod redact;
 pub mod resources;
 pub mod runner;
 pub mod store;
+mod stream;
 pub mod summary;
 
 #[cfg(test)]
@@ -21,4 +23,5 @@ pub use error::IngestError;
 pub use resources::Resource;
 pub use runner::{IngestOptions, run};
 pub use store::WriteMode;
+pub use stream::parse_only;
 pub use summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};

@@ -1,6 +1,9 @@
 //! The DigitalOcean collections ingest copies, and the typed columns of their tables.
 
+mod lenient;
 mod row;
+
+use std::borrow::Cow;
 
 use super::error::IngestError;
 use crate::provider::Collection;
@@ -28,22 +31,25 @@ pub enum ColType {
     Time,
 }
 
-/// A typed value bound into an upsert.
+/// A typed value written into a row; text borrows from the page it was read from where it can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
+pub enum SqlValue<'a> {
     Int(Option<i64>),
-    Text(Option<String>),
+    Text(Option<Cow<'a, str>>),
     Bool(Option<bool>),
-    Json(Option<String>),
-    Time(Option<String>),
+    /// JSON text, exactly as the page holds it.
+    Json(Option<Cow<'a, str>>),
+    /// RFC 3339 text (only well-formed times get here).
+    Time(Option<Cow<'a, str>>),
 }
 
-/// One row for a `do_*` table: the key, the typed columns (in [`Resource::columns`] order) and the raw JSON.
+/// One row for a `do_*` table: the key, the typed columns (in [`Resource::columns`] order) and the raw
+/// JSON. One `Row` is reused for every item of a page, so reading a row allocates nothing of its own.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub do_id: SqlValue,
-    pub values: Vec<SqlValue>,
-    pub raw: String,
+pub struct Row<'a> {
+    pub do_id: SqlValue<'a>,
+    pub values: Vec<SqlValue<'a>>,
+    pub raw: Cow<'a, str>,
 }
 
 impl Resource {
@@ -181,14 +187,42 @@ impl Resource {
     }
 }
 
-impl SqlValue {
-    /// The key as text, to spot the same object twice in one batch.
-    pub fn key_text(&self) -> String {
+impl SqlValue<'_> {
+    /// The same value, owning its text (for the rare row read from a copy: see `Resource::read_row`).
+    pub fn into_owned(self) -> SqlValue<'static> {
+        let own = |v: Option<Cow<'_, str>>| v.map(|s| Cow::Owned(s.into_owned()));
         match self {
-            SqlValue::Int(Some(i)) => i.to_string(),
-            SqlValue::Text(Some(s)) => s.clone(),
-            other => format!("{other:?}"),
+            SqlValue::Int(v) => SqlValue::Int(v),
+            SqlValue::Bool(v) => SqlValue::Bool(v),
+            SqlValue::Text(v) => SqlValue::Text(own(v)),
+            SqlValue::Json(v) => SqlValue::Json(own(v)),
+            SqlValue::Time(v) => SqlValue::Time(own(v)),
         }
+    }
+
+    /// Text-like values as `&str` (binding and COPY treat text, JSON and times alike).
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            SqlValue::Text(v) | SqlValue::Json(v) | SqlValue::Time(v) => v.as_deref(),
+            SqlValue::Int(_) | SqlValue::Bool(_) => None,
+        }
+    }
+}
+
+impl Row<'_> {
+    /// An empty row, ready for `Resource::read_row`.
+    pub fn new() -> Self {
+        Row {
+            do_id: SqlValue::Int(None),
+            values: Vec::with_capacity(16),
+            raw: Cow::Borrowed(""),
+        }
+    }
+}
+
+impl Default for Row<'_> {
+    fn default() -> Self {
+        Row::new()
     }
 }
 

@@ -1,18 +1,14 @@
-//! The run protocol (docs/ingest.md): a `running` row, one transaction per resource type with streamed,
-//! batched upserts, deletions marked only after complete listings, then the run's final status.
-
-use serde_json::Value;
+//! The run protocol (docs/ingest.md): a `running` row, one transaction per resource type into which its
+//! listing is streamed, deletions marked only after complete listings, then the run's final status.
 
 use super::dsn::Dsn;
 use super::error::{IngestError, one_line};
-use super::resources::{Resource, Row};
+use super::resources::Resource;
 use super::store::{self, NewRun, Pass, Store, WriteMode};
+use super::stream::{Failure, stream};
 use super::summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};
 use crate::clock::{Clock, rfc3339};
-use crate::provider::{Client, ProviderError};
-
-/// Rows per statement for the one-shot (unpaginated) databases listing; paginated lists use their pages.
-const BATCH: usize = crate::provider::client::PER_PAGE as usize;
+use crate::provider::Client;
 
 /// What to ingest, and where.
 #[derive(Debug, Clone)]
@@ -21,22 +17,6 @@ pub struct IngestOptions {
     /// In run order; see [`Resource::ALL`].
     pub resources: Vec<Resource>,
     pub mode: WriteMode,
-}
-
-/// Why one resource type was given up.
-enum Failure {
-    /// The listing failed after the client's retry budget (or at once, for a 4xx other than 429).
-    Api(Box<ProviderError>),
-    /// The API returned an object ingest cannot key.
-    Item(String),
-    /// The database failed: the whole run stops.
-    Store(IngestError),
-}
-
-impl From<ProviderError> for Failure {
-    fn from(e: ProviderError) -> Self {
-        Failure::Api(Box::new(e))
-    }
 }
 
 /// Runs one ingest. `on_resource` sees each type's outcome as soon as it is known (for progress).
@@ -139,25 +119,17 @@ fn ingest_resource(
         run_id,
         now: &started_at,
     };
-    let mut rows = 0u64;
-    let mut pages = 0u64;
-    let mut write_page = |items: Vec<Value>| -> Result<(), Failure> {
-        pages += 1;
-        // Items are converted and written a page at a time, so memory holds one page, not the account.
-        for chunk in items.chunks(BATCH) {
-            let batch = chunk
-                .iter()
-                .map(|item| resource.row(item.clone()))
-                .collect::<Result<Vec<Row>, String>>()
-                .map_err(Failure::Item)?;
-            db.upsert(&pass, &batch).map_err(Failure::Store)?;
-            rows += batch.len() as u64;
+    let streamed = db.rows(pass).map(|sink| stream(client, resource, sink));
+    let streamed = match streamed {
+        Ok(streamed) => streamed,
+        Err(e) => {
+            let _ = db.rollback();
+            return Err(e);
         }
-        Ok(())
     };
-    let listed = client.each_page(resource.collection(), &mut write_page);
-    let outcome = match listed {
-        Ok(()) => match db.mark_deleted(&pass) {
+    let (rows, pages) = (streamed.rows, streamed.pages);
+    let outcome = match streamed.outcome {
+        Ok(()) => match db.complete_listing(&pass) {
             Ok(deleted) => {
                 db.commit()?;
                 Ok(deleted)

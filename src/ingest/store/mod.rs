@@ -6,7 +6,7 @@ mod protocol;
 pub mod sqlite;
 mod upsert;
 
-pub use protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
+pub use protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, RowSink, Store, WriteMode};
 
 use super::dsn::Dsn;
 use super::error::IngestError;
@@ -15,6 +15,6 @@ use super::error::IngestError;
 pub fn open(dsn: &Dsn, mode: WriteMode) -> Result<Box<dyn Store>, IngestError> {
     Ok(match dsn {
         Dsn::Postgres { .. } => Box::new(postgres::PgStore::open(dsn, mode)?),
-        Dsn::Sqlite { path } => Box::new(sqlite::SqliteStore::open(dsn, path, mode)?),
+        Dsn::Sqlite { path } => Box::new(sqlite::SqliteStore::open(dsn, path)?),
     })
 }

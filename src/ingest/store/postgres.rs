@@ -1,15 +1,16 @@
 //! The PostgreSQL backend: tables in schema `ops`, `jsonb` raw JSON, advisory locks against races. The
-//! connection and the schema are set up in `connect`; this file holds the run protocol's statements.
+//! connection and the schema are set up in `connect`, a listing's bulk load in `copy`; this file holds the
+//! run protocol's statements.
 
 mod connect;
+mod copy;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
-use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
+use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, RowSink, Store, WriteMode};
 use super::upsert::upsert_sql;
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::{IngestError, one_line};
@@ -28,7 +29,8 @@ pub struct PgStore {
     client: Client,
     dsn: Dsn,
     mode: WriteMode,
-    statements: HashMap<(Resource, usize), Statement>,
+    /// Whether the open resource transaction staged its rows in a temporary table (to be merged).
+    staged: bool,
 }
 
 impl PgStore {
@@ -45,43 +47,61 @@ impl PgStore {
     }
 
     fn db_error(&self, doing: &str, e: &postgres::Error) -> IngestError {
-        IngestError::Database {
-            dsn: self.dsn.redacted(),
-            message: self.dsn.scrub(&format!("{doing}: {}", error_text(e))),
-        }
+        pg_error(&self.dsn, doing, e)
     }
+}
 
-    fn statement(&mut self, resource: Resource, rows: usize) -> Result<Statement, IngestError> {
-        if let Some(s) = self.statements.get(&(resource, rows)) {
-            return Ok(s.clone());
-        }
-        let sql = upsert_sql(resource, rows, placeholder);
-        let statement = self
-            .client
-            .prepare(&sql)
-            .map_err(|e| self.db_error("preparing the upsert", &e))?;
-        self.statements.insert((resource, rows), statement.clone());
-        Ok(statement)
+/// A driver error as ingest reports it: what was being done, the server's own text, no password.
+fn pg_error(dsn: &Dsn, doing: &str, e: &postgres::Error) -> IngestError {
+    IngestError::Database {
+        dsn: dsn.redacted(),
+        message: dsn.scrub(&format!("{doing}: {}", error_text(e))),
     }
 }
 
 /// Explicit casts make every placeholder's type independent of the column's, so `i64`/`String` bind
 /// everywhere; JSON and times travel as text and are converted by the server.
-fn placeholder(index: usize, ty: Option<ColType>) -> String {
+fn placeholder(index: usize, ty: ColType) -> String {
     match ty {
-        Some(ColType::Int) => format!("${index}::int8"),
-        Some(ColType::Bool) => format!("${index}::bool"),
-        Some(ColType::Json) => format!("${index}::text::jsonb"),
-        Some(ColType::Time) => format!("${index}::text::timestamptz"),
-        Some(ColType::Text) | None => format!("${index}::text"),
+        ColType::Int => format!("${index}::int8"),
+        ColType::Bool => format!("${index}::bool"),
+        ColType::Json => format!("${index}::text::jsonb"),
+        ColType::Time => format!("${index}::text::timestamptz"),
+        ColType::Text => format!("${index}::text"),
     }
 }
 
-fn bind(value: &SqlValue) -> &(dyn ToSql + Sync) {
+fn bind<'v>(value: &'v SqlValue<'_>) -> &'v (dyn ToSql + Sync) {
     match value {
         SqlValue::Int(v) => v,
         SqlValue::Bool(v) => v,
         SqlValue::Text(v) | SqlValue::Json(v) | SqlValue::Time(v) => v,
+    }
+}
+
+/// The row-at-a-time baseline: one parameterised upsert per row, straight into the table.
+struct PgRowAtATime<'s> {
+    client: &'s mut Client,
+    statement: Statement,
+    pass: Pass<'s>,
+    dsn: &'s Dsn,
+}
+
+impl RowSink for PgRowAtATime<'_> {
+    fn write(&mut self, row: &Row<'_>) -> Result<(), IngestError> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&self.pass.now, &self.pass.run_id];
+        params.push(bind(&row.do_id));
+        params.extend(row.values.iter().map(bind));
+        params.push(&row.raw);
+        let table = self.pass.resource.table();
+        self.client
+            .execute(&self.statement, &params)
+            .map(drop)
+            .map_err(|e| pg_error(self.dsn, &format!("upserting into {table}"), &e))
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), IngestError> {
+        Ok(())
     }
 }
 
@@ -161,6 +181,7 @@ impl Store for PgStore {
     }
 
     fn begin_resource(&mut self, resource: Resource) -> Result<(), IngestError> {
+        self.staged = false;
         let key = resource as i32 + 1;
         self.client
             .batch_execute("BEGIN")
@@ -174,26 +195,38 @@ impl Store for PgStore {
         Ok(())
     }
 
-    fn write_mode(&self) -> WriteMode {
-        self.mode
-    }
-
-    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError> {
-        let statement = self.statement(pass.resource, rows.len())?;
-        let now = pass.now.to_string();
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&now, &pass.run_id];
-        for row in rows {
-            params.push(bind(&row.do_id));
-            params.extend(row.values.iter().map(bind));
-            params.push(&row.raw);
+    fn rows<'s>(&'s mut self, pass: Pass<'s>) -> Result<Box<dyn RowSink + 's>, IngestError> {
+        if self.mode == WriteMode::RowAtATime {
+            let sql = upsert_sql(pass.resource, placeholder);
+            let statement = self
+                .client
+                .prepare(&sql)
+                .map_err(|e| self.db_error("preparing the upsert", &e))?;
+            return Ok(Box::new(PgRowAtATime {
+                client: &mut self.client,
+                statement,
+                pass,
+                dsn: &self.dsn,
+            }));
         }
-        self.client
-            .execute(&statement, &params)
-            .map_err(|e| self.db_error(&format!("upserting into {}", pass.resource.table()), &e))?;
-        Ok(())
+        let writer = copy::stage(&mut self.client, pass.resource)
+            .and_then(|sql| self.client.copy_in(&sql))
+            .map_err(|e| pg_error(&self.dsn, "starting the copy", &e))?;
+        self.staged = true;
+        Ok(Box::new(copy::PgCopy::new(
+            writer,
+            pass.resource,
+            &self.dsn,
+        )))
     }
 
-    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
+    fn complete_listing(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
+        if std::mem::take(&mut self.staged) {
+            let table = pass.resource.table();
+            self.client
+                .execute(&copy::merge_sql(pass.resource), &[&pass.now, &pass.run_id])
+                .map_err(|e| self.db_error(&format!("upserting into {table}"), &e))?;
+        }
         let sql = format!(
             "UPDATE {} SET deleted_at = $1::text::timestamptz
              WHERE deleted_at IS NULL AND last_seen_run_id IS DISTINCT FROM $2",

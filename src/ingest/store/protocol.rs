@@ -1,7 +1,6 @@
 //! What a storage backend must do for the run protocol and the action recorder, and the values passed
 //! through it.
 
-use super::upsert::dedupe;
 use crate::ingest::error::IngestError;
 use crate::ingest::resources::{Resource, Row};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
@@ -20,28 +19,14 @@ pub trait Store {
     /// Opens the transaction for one resource type and waits for its lock, so concurrent ingests of the
     /// same type take turns instead of racing over `last_seen_run_id` and `deleted_at`.
     fn begin_resource(&mut self, resource: Resource) -> Result<(), IngestError>;
-    /// How rows go out: batched, or (the benchmark's baseline) one statement per row.
-    fn write_mode(&self) -> WriteMode;
-    /// Upserts already de-duplicated, non-empty `rows` in one multi-row statement.
-    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError>;
-    /// Upserts `rows` (one multi-row statement, or one statement per row with `row_at_a_time`).
-    fn upsert(&mut self, pass: &Pass<'_>, rows: &[Row]) -> Result<(), IngestError> {
-        let rows = dedupe(rows);
-        if rows.is_empty() {
-            return Ok(());
-        }
-        match self.write_mode() {
-            WriteMode::Batched => self.write_rows(pass, &rows),
-            WriteMode::RowAtATime => {
-                for row in rows {
-                    self.write_rows(pass, &[row])?;
-                }
-                Ok(())
-            }
-        }
-    }
-    /// After a complete listing: marks rows not seen by this run as deleted. Returns how many.
-    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError>;
+    /// Where the rows of the type's listing go, as they are read, inside its transaction. PostgreSQL
+    /// copies them into a temporary table (`COPY ... FROM STDIN`); SQLite upserts each with one prepared
+    /// statement. Nothing is kept in memory beyond a buffer.
+    fn rows<'s>(&'s mut self, pass: Pass<'s>) -> Result<Box<dyn RowSink + 's>, IngestError>;
+    /// After a complete listing (its sink finished): brings the rows into the table where they were
+    /// staged (PostgreSQL: one upsert from the temporary table, the last copy of an object repeated in
+    /// the listing winning), then marks the rows not seen by this run as deleted. Returns how many.
+    fn complete_listing(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError>;
     fn commit(&mut self) -> Result<(), IngestError>;
     fn rollback(&mut self) -> Result<(), IngestError>;
     /// One `ops.run_events` row (outside the resource's transaction, so failures are recorded too).
@@ -52,6 +37,14 @@ pub trait Store {
     fn action_pending(&mut self, action: &NewAction<'_>) -> Result<i64, IngestError>;
     /// Moves an action row to `success` or `error`.
     fn action_finish(&mut self, row: i64, done: &ActionDone<'_>) -> Result<(), IngestError>;
+}
+
+/// The rows of one listing, written as they come (see [`Store::rows`]).
+pub trait RowSink {
+    fn write(&mut self, row: &Row<'_>) -> Result<(), IngestError>;
+    /// Ends the stream. A sink dropped without `finish` abandons what it staged (the transaction is then
+    /// rolled back).
+    fn finish(self: Box<Self>) -> Result<(), IngestError>;
 }
 
 /// `last_error` of a run closed by [`Store::close_abandoned_runs`].
@@ -93,7 +86,9 @@ pub struct ActionDone<'a> {
     pub now: &'a str,
 }
 
-/// How rows are written; `RowAtATime` exists only as the benchmark's baseline.
+/// How rows are written. `RowAtATime` is a baseline and a cross-check: on PostgreSQL it sends one
+/// parameterised `INSERT ... ON CONFLICT` per row instead of the `COPY`; on SQLite, where every row is
+/// one execution of a prepared statement anyway, the two are the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WriteMode {
     #[default]

@@ -3,15 +3,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::types::ToSql;
 use rusqlite::{Connection, params};
 
-use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, Store, WriteMode};
+use super::protocol::{ABANDONED, ActionDone, NewAction, NewRun, Pass, RowSink, Store};
 use super::upsert::upsert_sql;
 use crate::ingest::dsn::Dsn;
 use crate::ingest::error::IngestError;
 use crate::ingest::migrations::{self, MIGRATIONS, check_applied};
-use crate::ingest::resources::{ColType, Resource, Row, SqlValue};
+use crate::ingest::resources::{Resource, Row, SqlValue};
 use crate::ingest::summary::{ResourceOutcome, RunSummary};
 
 /// How long a writer waits for another process's transaction (a concurrent ingest holds the write lock
@@ -21,7 +20,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct SqliteStore {
     conn: Connection,
     dsn: Dsn,
-    mode: WriteMode,
     /// `<database>-ingest.lock`: the "an ingest is running" lock, an OS file lock the kernel drops when the
     /// process dies. SQLite has no lock that outlives a statement, so a sidecar file it is.
     run_lock_path: std::path::PathBuf,
@@ -30,7 +28,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub fn open(dsn: &Dsn, path: &Path, mode: WriteMode) -> Result<SqliteStore, IngestError> {
+    pub fn open(dsn: &Dsn, path: &Path) -> Result<SqliteStore, IngestError> {
         let open_error = |e: rusqlite::Error| IngestError::OpenSqlite {
             path: path.display().to_string(),
             message: e.to_string(),
@@ -52,7 +50,6 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             dsn: dsn.clone(),
-            mode,
             run_lock_path: path.with_file_name(lock_name),
             run_lock: None,
         };
@@ -122,11 +119,35 @@ impl SqliteStore {
     }
 }
 
-fn bind(value: &SqlValue) -> &dyn ToSql {
-    match value {
-        SqlValue::Int(v) => v,
-        SqlValue::Bool(v) => v,
-        SqlValue::Text(v) | SqlValue::Json(v) | SqlValue::Time(v) => v,
+/// One listing's rows, each upserted by one execution of a statement prepared once (its time and run id
+/// bound once too: SQLite keeps bindings across executions).
+struct SqliteRows<'s> {
+    statement: rusqlite::CachedStatement<'s>,
+    resource: Resource,
+    dsn: &'s Dsn,
+}
+
+impl RowSink for SqliteRows<'_> {
+    fn write(&mut self, row: &Row<'_>) -> Result<(), IngestError> {
+        let s = &mut self.statement;
+        let bound = std::iter::once(&row.do_id)
+            .chain(&row.values)
+            .enumerate()
+            .try_for_each(|(i, value)| match value {
+                SqlValue::Int(v) => s.raw_bind_parameter(3 + i, v),
+                SqlValue::Bool(v) => s.raw_bind_parameter(3 + i, v),
+                text => s.raw_bind_parameter(3 + i, text.as_text()),
+            })
+            .and_then(|()| s.raw_bind_parameter(3 + 1 + row.values.len(), &*row.raw))
+            .and_then(|()| s.raw_execute());
+        bound.map(drop).map_err(|e| IngestError::Database {
+            dsn: self.dsn.redacted(),
+            message: format!("upserting into {}: {e}", self.resource.table()),
+        })
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), IngestError> {
+        Ok(())
     }
 }
 
@@ -182,30 +203,25 @@ impl Store for SqliteStore {
             .map_err(|e| self.db_error("starting the transaction", &e))
     }
 
-    fn write_mode(&self) -> WriteMode {
-        self.mode
-    }
-
-    fn write_rows(&mut self, pass: &Pass<'_>, rows: &[&Row]) -> Result<(), IngestError> {
-        let sql = upsert_sql(pass.resource, rows.len(), |i, _: Option<ColType>| {
-            format!("?{i}")
+    fn rows<'s>(&'s mut self, pass: Pass<'s>) -> Result<Box<dyn RowSink + 's>, IngestError> {
+        let sql = upsert_sql(pass.resource, |i, _| format!("?{i}"));
+        let prepared = self.conn.prepare_cached(&sql).and_then(|mut statement| {
+            statement.raw_bind_parameter(1, pass.now)?;
+            statement.raw_bind_parameter(2, pass.run_id)?;
+            Ok(statement)
         });
-        let mut params: Vec<&dyn ToSql> = vec![&pass.now, &pass.run_id];
-        for row in rows {
-            params.push(bind(&row.do_id));
-            params.extend(row.values.iter().map(bind));
-            params.push(&row.raw);
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.db_error("preparing the upsert", &e))?;
-        stmt.execute(params.as_slice())
-            .map_err(|e| self.db_error(&format!("upserting into {}", pass.resource.table()), &e))?;
-        Ok(())
+        let statement = prepared.map_err(|e| IngestError::Database {
+            dsn: self.dsn.redacted(),
+            message: format!("preparing the upsert: {e}"),
+        })?;
+        Ok(Box::new(SqliteRows {
+            statement,
+            resource: pass.resource,
+            dsn: &self.dsn,
+        }))
     }
 
-    fn mark_deleted(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
+    fn complete_listing(&mut self, pass: &Pass<'_>) -> Result<u64, IngestError> {
         let sql = format!(
             "UPDATE {} SET deleted_at = ?1 WHERE deleted_at IS NULL AND last_seen_run_id IS NOT ?2",
             pass.resource.table()

@@ -1,48 +1,50 @@
-//! The multi-row upsert both backends run, one SQL text with backend-specific placeholders.
+//! The upsert both backends write rows with: one SQL text with backend-specific placeholders, and the
+//! `ON CONFLICT` clause PostgreSQL's merge of a copied listing shares with it.
 
-use crate::ingest::resources::{ColType, Resource, Row};
+use crate::ingest::resources::{ColType, Resource};
 
-/// The SQL text of an upsert of `rows` rows into `resource`'s table, with placeholders made by
+/// The columns a row fills, in order: `do_id`, the typed columns, `raw`.
+pub(crate) fn row_columns(resource: Resource) -> Vec<&'static str> {
+    let mut names = vec!["do_id"];
+    names.extend(resource.columns().iter().map(|(n, _)| *n));
+    names.push("raw");
+    names
+}
+
+/// The bookkeeping columns every upsert sets after the row's own.
+pub(crate) const SEEN_COLUMNS: &str = "first_seen_at, last_seen_at, last_seen_run_id, deleted_at";
+
+/// The SQL text of a one-row upsert into `resource`'s table, with placeholders made by
 /// `placeholder(index, type)` (1-based). Parameters 1 and 2 are the time and the run id.
 pub(crate) fn upsert_sql(
     resource: Resource,
-    rows: usize,
-    placeholder: impl Fn(usize, Option<ColType>) -> String,
+    placeholder: impl Fn(usize, ColType) -> String,
 ) -> String {
-    let columns = resource.columns();
-    let mut names = vec!["do_id"];
-    names.extend(columns.iter().map(|(n, _)| *n));
-    names.extend([
-        "raw",
-        "first_seen_at",
-        "last_seen_at",
-        "last_seen_run_id",
-        "deleted_at",
-    ]);
-    let mut sql = format!(
-        "INSERT INTO {} ({}) VALUES ",
-        resource.table(),
-        names.join(", ")
-    );
-    let per_row = columns.len() + 2;
-    let now = placeholder(1, Some(ColType::Time));
-    let run = placeholder(2, Some(ColType::Int));
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        let base = 3 + r * per_row;
-        let mut cells = vec![placeholder(base, Some(resource.id_type()))];
-        for (i, (_, ty)) in columns.iter().enumerate() {
-            cells.push(placeholder(base + 1 + i, Some(*ty)));
-        }
-        cells.push(placeholder(base + 1 + columns.len(), Some(ColType::Json)));
-        cells.extend([now.clone(), now.clone(), run.clone(), "NULL".to_string()]);
-        sql.push('(');
-        sql.push_str(&cells.join(", "));
-        sql.push(')');
+    let now = placeholder(1, ColType::Time);
+    let mut cells = vec![placeholder(3, resource.id_type())];
+    for (i, (_, ty)) in resource.columns().iter().enumerate() {
+        cells.push(placeholder(4 + i, *ty));
     }
-    let mut updates: Vec<String> = columns
+    cells.push(placeholder(4 + resource.columns().len(), ColType::Json));
+    cells.extend([
+        now.clone(),
+        now,
+        placeholder(2, ColType::Int),
+        "NULL".into(),
+    ]);
+    format!(
+        "INSERT INTO {} ({}, {SEEN_COLUMNS}) VALUES ({}) {}",
+        resource.table(),
+        row_columns(resource).join(", "),
+        cells.join(", "),
+        on_conflict(resource)
+    )
+}
+
+/// What a row seen again updates: everything but `first_seen_at`.
+pub(crate) fn on_conflict(resource: Resource) -> String {
+    let mut updates: Vec<String> = resource
+        .columns()
         .iter()
         .map(|(n, _)| format!("{n} = excluded.{n}"))
         .collect();
@@ -53,20 +55,5 @@ pub(crate) fn upsert_sql(
         // Seen again: it exists (again).
         "deleted_at = NULL".to_string(),
     ]);
-    sql.push_str(" ON CONFLICT (do_id) DO UPDATE SET ");
-    sql.push_str(&updates.join(", "));
-    sql
-}
-
-/// Drops repeated keys within one batch (keeping the last), which a multi-row `ON CONFLICT DO UPDATE`
-/// would reject on PostgreSQL ("cannot affect row a second time").
-pub(crate) fn dedupe(rows: &[Row]) -> Vec<&Row> {
-    let mut seen = std::collections::HashSet::with_capacity(rows.len());
-    let mut out: Vec<&Row> = rows
-        .iter()
-        .rev()
-        .filter(|r| seen.insert(r.do_id.key_text()))
-        .collect();
-    out.reverse();
-    out
+    format!("ON CONFLICT (do_id) DO UPDATE SET {}", updates.join(", "))
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
+use crate::provider::Collection;
 
 #[test]
 fn first_run_writes_every_type_and_a_rerun_changes_no_counts() {
@@ -90,7 +91,8 @@ fn a_type_failing_after_the_retry_budget_is_partial_and_leaves_earlier_data_inta
         let fws = a.items.get_mut(&Resource::Firewalls).unwrap();
         fws[0]["name"] = json!("renamed");
         fws.remove(1);
-        a.faults.insert("/v2/firewalls".into(), (503, 2));
+        a.faults
+            .insert(Collection::Firewalls.path().into(), (503, 2));
         a.items
             .get_mut(&Resource::Droplets)
             .unwrap()
@@ -160,7 +162,7 @@ fn a_type_failing_after_the_retry_budget_is_partial_and_leaves_earlier_data_inta
         )
         .unwrap();
     assert_eq!(status, "partial");
-    assert!(error.contains("/v2/firewalls"), "{error}");
+    assert!(error.contains(Collection::Firewalls.path()), "{error}");
     assert_eq!(
         db.count(
             "SELECT error_count FROM run_events WHERE resource = 'firewalls' AND status = 'partial'"
@@ -202,27 +204,32 @@ fn a_4xx_is_not_retried_and_every_type_failing_is_an_error() {
 }
 
 #[test]
-fn row_at_a_time_writes_the_same_tables() {
-    let api = FakeApi::new(account(250));
-    let (batched, single) = (Db::new(), Db::new());
-    let clock = FakeClock::new();
-    let client = api.client(&clock);
-    for (db, mode) in [
-        (&batched, WriteMode::Batched),
-        (&single, WriteMode::RowAtATime),
-    ] {
-        run(&client, &clock, &db.options(mode), &mut |_| {}).unwrap();
-    }
-    let dump = |db: &Db| -> Vec<String> {
-        let conn = db.conn();
-        let mut stmt = conn
-            .prepare("SELECT do_id || name || raw || last_seen_at FROM do_droplets ORDER BY do_id")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    assert_eq!(dump(&batched).len(), 250);
-    assert_eq!(dump(&batched), dump(&single));
+fn an_unreadable_object_stops_its_listing_early_and_the_type_keeps_the_last_good_run() {
+    let (api, db, clock) = world(1000);
+    let first = ingest(&api, &db, &clock);
+    assert_eq!(first.resources[0].pages, 5);
+    api.edit(|a| a.items.get_mut(&Resource::Droplets).unwrap()[10] = json!({"name": "no id"}));
+    let second = ingest(&api, &db, &clock);
+    let droplets = &second.resources[0];
+    assert_eq!(droplets.status, ResourceStatus::Partial, "{droplets:?}");
+    let error = droplets.error.as_deref().unwrap();
+    assert!(error.contains(Collection::Droplets.path()), "{error}");
+    assert!(
+        error.contains("a droplet without an integer `id`"),
+        "{error}"
+    );
+    // The writer failed on page 1: the fetcher, one page ahead at most, stopped instead of listing all 5.
+    assert!(droplets.pages <= 3, "{droplets:?}");
+    assert_eq!(
+        second.resources[1].status,
+        ResourceStatus::Success,
+        "the run goes on"
+    );
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM do_droplets WHERE last_seen_run_id = {} AND deleted_at IS NULL",
+            first.run_id
+        )),
+        1000
+    );
 }

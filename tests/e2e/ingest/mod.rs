@@ -2,6 +2,7 @@
 //! into a real PostgreSQL (one fresh database per test; see support/postgres.rs) and into SQLite. Shared
 //! here: the sandbox-and-project world, the standard seed and the `--json` summary.
 
+mod bulk;
 mod errors;
 mod postgres;
 mod runs;
@@ -20,6 +21,7 @@ use crate::support::{Output, Project, config_with_hosts};
 
 pub fn tests() -> Vec<Case> {
     [
+        bulk::tests(),
         errors::tests(),
         postgres::tests(),
         runs::tests(),
