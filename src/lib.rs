@@ -11,11 +11,11 @@
 //! | `plan` | the pure diff of desired hosts against live droplets (`diff`), its data (`model`), catalogue checks, and `make`: the GETs a plan needs | `ownership`, `provider`, `config` |
 //! | `exec` | commands on hosts over the system's OpenSSH: targets, quoting, fan-out, retries | `plan`, `ownership`, `provider`, `config` |
 //! | `ingest` | the account's inventory into PostgreSQL or SQLite, runs and audit rows, `apply --db`'s action log | `provider`, `clock` |
-//! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names) |
+//! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names), `clock` (the duration syntax) |
 //! | `ownership` | which droplets and tags are stagecraft's: tag names and prefixes, the hashes carried as tags, what a retag may remove and in what order | `provider` (the `Droplet` model only) |
 //! | `provider` | the DigitalOcean API: the only place a `/v2` path or a request body is written; one file per resource (`droplets`, `actions`, `tags`, `catalog`, `inventory`) over the wire (`client`: auth, retries, pacing; `pages`; `audit`) | `clock` |
-//! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product | — |
-//! | `clock` | time, injectable: every wait goes through it so tests never sleep | — |
+//! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product but the duration syntax | `clock` (`parse_duration` only) |
+//! | `clock` | time, injectable: every wait goes through it so tests never sleep; the one duration syntax | — |
 //! | `exit` | the one table of exit codes | — |
 
 pub mod apply;

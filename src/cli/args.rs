@@ -1,8 +1,11 @@
 //! The command line, as clap types. Parsed once, then resolved into a [`super::Session`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::clock::parse_duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -113,11 +116,11 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub auto_approve: bool,
     /// How often to list pending droplets (default: config `apply.poll_interval`, else 5s).
-    #[arg(long)]
-    pub poll_interval: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
     /// How long to wait for droplets to become ready (default: config `apply.timeout`, else 10m).
-    #[arg(long)]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// Record every dispatched action in this database's `ops.do_actions` (default: STAGECRAFT_DATABASE_URL
     /// when set, from the environment or .env; never DATABASE_URL).
     #[arg(long)]
@@ -126,13 +129,15 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
+    /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
     /// How long to wait for deletions (default: config `apply.delete_timeout`, else 10m).
-    #[arg(long)]
-    pub timeout: Option<String>,
-    #[arg(long)]
-    pub poll_interval: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// How often to list the droplets being deleted (default: config `apply.poll_interval`, else 5s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -27,7 +27,7 @@ pub struct ExecArgs {
     #[arg(long, default_value_t = exec::DEFAULT_PARALLEL as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub parallel: u32,
     /// How long to keep retrying refused connections while a droplet's sshd starts (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::clock::parse_duration)]
     pub connect_timeout: Duration,
     /// An extra `ssh -o` option (`Key=Value`), repeatable, e.g. `ProxyJump=bastion`. stagecraft's own
     /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
@@ -36,10 +36,6 @@ pub struct ExecArgs {
     /// The remote command, after `--`; each word reaches the remote shell as typed.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
-}
-
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    crate::clock::parse_duration(text)
 }
 
 pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {

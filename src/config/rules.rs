@@ -119,6 +119,19 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
         }
     }
 
+    // The schema's pattern admits the syntax; the parser also refuses values too long to wait for.
+    let timings = provider.apply.clone().unwrap_or_default();
+    for (key, text) in [
+        ("poll_interval", &timings.poll_interval),
+        ("timeout", &timings.timeout),
+        ("delete_timeout", &timings.delete_timeout),
+    ] {
+        if let Some(Err(e)) = text.as_deref().map(crate::clock::parse_duration) {
+            let pos = at(&[dop[0], dop[1], dop[2], "apply", key]);
+            push_to(&mut problems, pos, format!("apply.{key}"), e.to_string());
+        }
+    }
+
     for (env, env_hosts) in &provider.hosts {
         let env_pos = at(&[dop[0], dop[1], dop[2], "hosts", env]);
         let env_path = format!("cloud.providers.digitalocean.hosts.{env}");
