@@ -34,6 +34,17 @@ pub mod sandbox;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+/// `0.1.0 (1a2b3c4d5 2026-11-22)`: the version, git commit and build date (`build.rs`), as `--version`
+/// prints it.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("STAGECRAFT_GIT_COMMIT"),
+    " ",
+    env!("STAGECRAFT_BUILD_DATE"),
+    ")"
+);
+
 /// Runs the command line `args` (program name first) and returns the process exit code.
 pub fn run<I, T>(args: I) -> ExitCode
 where

@@ -10,7 +10,7 @@ use crate::clock::parse_duration;
 #[derive(Debug, Parser)]
 #[command(
     name = "stagecraft",
-    version,
+    version = crate::LONG_VERSION,
     about = "Make DigitalOcean droplets match stagecraft.yml: plan, apply, ingest, exec, sandbox."
 )]
 pub struct Cli {
