@@ -3,8 +3,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
-
 use super::Session;
 use crate::exec::{self, ExecContext, ExecOptions, Selection};
 
@@ -31,17 +29,25 @@ pub struct ExecArgs {
     pub connect_timeout: Duration,
     /// An extra `ssh -o` option (`Key=Value`), repeatable, e.g. `ProxyJump=bastion`. stagecraft's own
     /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
-    #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
+    #[arg(long = "ssh-option", value_name = "KEY=VALUE", value_parser = parse_ssh_option)]
     pub ssh_options: Vec<String>,
     /// The remote command, after `--`; each word reaches the remote shell as typed.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
 
-pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    if session.global.json {
-        bail!("exec streams the remote command's own output; --json is not supported");
+/// `Key=Value`, as `ssh -o` takes it: anything else would reach ssh as a bare word and fail there, or
+/// worse, be read as a different option.
+fn parse_ssh_option(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((key, _)) if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(text.to_string())
+        }
+        _ => Err("expected KEY=VALUE, e.g. ProxyJump=bastion".into()),
     }
+}
+
+pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let config = session.config()?;
     let env = session.env(&config)?;
     let client = session.client(&config)?;
@@ -68,4 +74,24 @@ pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         out: &session.out,
     };
     Ok(ExitCode::from(exec::run(&ctx, &options)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ssh_option;
+
+    #[test]
+    fn ssh_options_are_key_equals_value() {
+        for ok in [
+            "ProxyJump=bastion",
+            "ServerAliveInterval=5",
+            "SetEnv=A=b c",
+            "LogLevel=",
+        ] {
+            assert_eq!(parse_ssh_option(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["foo", "=x", "Proxy Jump=x", "-oX=y", ""] {
+            assert!(parse_ssh_option(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -6,6 +6,7 @@
 mod support;
 
 mod apply;
+mod cli;
 mod client;
 mod config_errors;
 mod exec;
@@ -19,6 +20,7 @@ fn main() {
     support::harness::run(
         [
             apply::tests(),
+            cli::tests(),
             client::tests(),
             config_errors::tests(),
             exec::tests(),
