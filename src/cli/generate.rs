@@ -49,7 +49,7 @@ fn completions(out: &Out, args: &CompletionsArgs) -> anyhow::Result<()> {
 }
 
 fn man(out: &Out, args: &ManArgs) -> anyhow::Result<()> {
-    let command = super::surface::command();
+    let command = without_help_subcommands(super::surface::command());
     match &args.dir {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -71,6 +71,18 @@ fn man(out: &Out, args: &ManArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// clap's `help` subcommands (`stagecraft help plan`) hidden: they would get pages and listings of their own
+/// that only repeat `--help`.
+fn without_help_subcommands(command: clap::Command) -> clap::Command {
+    command.mut_subcommands(|sub| {
+        if sub.get_name() == "help" {
+            sub.hide(true)
+        } else {
+            without_help_subcommands(sub)
+        }
+    })
 }
 
 /// The checked-in `schemas/stagecraft.schema.json`, generated from the config types.

@@ -74,6 +74,10 @@ fn a_man_page_or_one_per_command() {
             .unwrap_or_else(|e| panic!("{page}: {e}"));
         assert!(text.starts_with(".ie \\n(.g .ds Aq"), "{page} is roff");
     }
+    assert!(
+        !project.path().join("man1/stagecraft-help.1").exists(),
+        "clap's help subcommand gets no page"
+    );
     let plan = std::fs::read_to_string(project.path().join("man1/stagecraft-plan.1")).unwrap();
     assert!(plan.contains("detailed\\-exitcode"), "{plan}");
 }
