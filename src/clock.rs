@@ -4,7 +4,7 @@
 pub mod civil;
 mod duration;
 
-pub use duration::{DurationError, MAX_DURATION, parse_duration};
+pub use duration::{DurationError, MAX_DURATION, MAX_WAIT, parse_duration};
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};

@@ -9,7 +9,8 @@
 //! | `output` | all printing: plans, reports, progress, status, errors | the data types it renders |
 //! | `apply` | carrying out a plan: `engine` orders the steps; `create` (exactly-once batches), `retag`, `resize` (a pure state machine), `watch` (the poll loop); the env lock; saved plans | `plan`, `ownership`, `provider`, `config`, `clock` |
 //! | `plan` | the pure diff of desired hosts against live droplets (`diff`), its data (`model`), catalogue checks, and `make`: the GETs a plan needs | `ownership`, `provider`, `config` |
-//! | `exec` | commands on hosts over the system's OpenSSH: targets, quoting, fan-out, retries | `plan`, `ownership`, `provider`, `config` |
+//! | `exec` | hosts over the system's OpenSSH: targets, quoting, fan-out, retries, shared connections, containers; `ssh` logins and `inventory` | `plan`, `ownership`, `provider`, `config` |
+//! | `account` | `status --account`: the account's other droplets, domains, projects, firewalls, VPCs, reserved IPs, Functions namespaces, and name conflicts | `provider`, `ownership`, `config` |
 //! | `ingest` | the account's inventory into PostgreSQL or SQLite, runs and audit rows, `apply --db`'s action log | `provider`, `clock` |
 //! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names), `clock` (the duration syntax) |
 //! | `ownership` | which droplets and tags are stagecraft's: tag names and prefixes, the hashes carried as tags, what a retag may remove and in what order | `provider` (the `Droplet` model only) |
@@ -18,6 +19,7 @@
 //! | `clock` | time, injectable: every wait goes through it so tests never sleep; the one duration syntax | — |
 //! | `exit` | the one table of exit codes | — |
 
+pub mod account;
 pub mod apply;
 pub mod cli;
 pub mod clock;

@@ -2,6 +2,7 @@
 //! checking that what it shows matches the host. Only tags are added; the next apply records the hashes.
 
 use crate::config::DesiredHost;
+use crate::ownership::scope::name_tag;
 use crate::ownership::{MANAGED_TAG, env_tag, role_tag};
 use crate::plan::fields::visible_changes;
 use crate::provider::{Client, Droplet, ProviderError};
@@ -71,6 +72,7 @@ pub fn adopt(
             wanted: host.droplet_name.clone(),
         });
     }
+    // Any droplet of the env with this name, whichever config it belongs to, makes a second one.
     let managed = client.droplets_tagged(&env_tag(&host.env))?;
     if let Some(other) = managed.iter().find(|d| d.name == host.droplet_name) {
         return Err(AdoptError::Taken {
@@ -99,12 +101,14 @@ pub fn adopt(
             fields,
         });
     }
+    let config_tag = host.config_name.as_deref().map(name_tag);
     let added: Vec<String> = [
         MANAGED_TAG.to_string(),
         env_tag(&host.env),
         role_tag(&host.role),
     ]
     .into_iter()
+    .chain(config_tag)
     .filter(|t| !droplet.has_tag(t))
     .collect();
     for tag in &added {

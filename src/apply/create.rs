@@ -7,7 +7,6 @@ use super::batch::Batch;
 use super::engine::Engine;
 use super::sink::{ActionKind, Finished};
 use super::watch::{Pending, Task};
-use crate::ownership::env_tag;
 use crate::provider::ProviderError;
 
 /// Ambiguous create failures are looked into and re-sent at most this many times in all.
@@ -18,7 +17,6 @@ impl Engine<'_> {
     pub(super) fn create_batch(
         &mut self,
         batch: &Batch,
-        known_ids: &BTreeSet<u64>,
         replaced: &BTreeMap<String, u64>,
     ) -> Vec<Pending> {
         let mut remaining: Vec<String> = batch.names.clone();
@@ -51,7 +49,7 @@ impl Engine<'_> {
                 Err(e) if e.is_ambiguous() => {
                     // The request may have worked. Look before sending anything again.
                     self.options.clock.sleep(self.options.poll_interval);
-                    match self.find_created(&remaining, known_ids) {
+                    match self.find_created(&remaining) {
                         Ok(found) => {
                             for (name, id) in found {
                                 self.progress.update(
@@ -121,15 +119,11 @@ impl Engine<'_> {
     }
 
     /// Managed droplets named in `names` that were not there when the plan was made.
-    fn find_created(
-        &self,
-        names: &[String],
-        known_ids: &BTreeSet<u64>,
-    ) -> Result<Vec<(String, u64)>, ProviderError> {
-        let live = self.client.droplets_tagged(&env_tag(self.env))?;
+    fn find_created(&self, names: &[String]) -> Result<Vec<(String, u64)>, ProviderError> {
+        let live = crate::plan::live(self.client, self.scope)?.ours;
         Ok(live
             .into_iter()
-            .filter(|d| names.contains(&d.name) && !known_ids.contains(&d.id))
+            .filter(|d| names.contains(&d.name) && !self.known_ids.contains(&d.id))
             .map(|d| (d.name, d.id))
             .collect())
     }

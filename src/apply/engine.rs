@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use super::batch::{self, Create};
 use super::inplace;
-use super::report::{HostOutcome, HostResult, Report};
+use super::report::{HostOutcome, HostResult, Report, RunKind};
 use super::sink::{ActionKind, ActionSink, Finished, Progress};
 use super::watch::{Pending, Task};
-use crate::clock::Clock;
+use crate::clock::{Clock, MAX_WAIT};
 use crate::config::DesiredHost;
+use crate::ownership::Scope;
 use crate::ownership::names::replaces_tag;
 use crate::plan::Planned;
 use crate::provider::{Client, Droplet, DropletAction, ProviderError};
@@ -25,12 +26,49 @@ pub struct ApplyOptions {
     pub delete_timeout: Duration,
     /// Also grow the disk on resize (irreversible).
     pub resize_disk: bool,
+    /// Apply or destroy, for the report.
+    pub kind: RunKind,
     pub clock: Arc<dyn Clock>,
+}
+
+/// The shortest poll interval against DigitalOcean: a tick is one listing, and the account's 250 requests
+/// a minute are shared with every other tool and person.
+pub const MIN_POLL: Duration = Duration::from_secs(1);
+/// Against a local sandbox, where no rate limit applies, tests may poll faster.
+pub const MIN_POLL_LOCAL: Duration = Duration::from_millis(10);
+
+impl ApplyOptions {
+    /// Refuses timings that would burn the rate limit or never end; `local`: the API is on this machine.
+    pub fn check(&self, local: bool) -> Result<(), String> {
+        let min = if local { MIN_POLL_LOCAL } else { MIN_POLL };
+        if self.poll_interval < min {
+            return Err(format!(
+                "the poll interval is {:?}; it must be at least {min:?}{}, or polling would spend the API's rate limit",
+                self.poll_interval,
+                if local { "" } else { " against DigitalOcean" }
+            ));
+        }
+        for (what, value) in [
+            ("poll interval", self.poll_interval),
+            ("timeout", self.timeout),
+            ("delete timeout", self.delete_timeout),
+        ] {
+            if value.is_zero() || value >= MAX_WAIT {
+                return Err(format!(
+                    "the {what} is {value:?}; it must be above 0 and below a day (24h)"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 pub(super) struct Engine<'a> {
     pub(super) client: &'a Client,
-    pub(super) env: &'a str,
+    pub(super) scope: &'a Scope,
+    /// The droplets there were when the plan was made: any other of one of our names is a concurrent
+    /// apply's (see `watch`).
+    pub(super) known_ids: BTreeSet<u64>,
     pub(super) options: &'a ApplyOptions,
     pub(super) progress: &'a mut dyn Progress,
     pub(super) sink: &'a mut dyn ActionSink,
@@ -48,7 +86,8 @@ pub fn execute(
 ) -> Report {
     let mut engine = Engine {
         client,
-        env: &planned.plan.env,
+        scope: &planned.scope,
+        known_ids: planned.live.iter().map(|d| d.id).collect(),
         options,
         progress,
         sink,
@@ -82,6 +121,7 @@ pub fn execute(
             .then(a.action.as_str().cmp(b.action.as_str()))
     });
     Report {
+        kind: options.kind,
         env: planned.plan.env.clone(),
         results,
         // The same client made the plan, so its count covers planning too.
@@ -124,10 +164,9 @@ impl Engine<'_> {
                 replaced.insert(entry.droplet_name.clone(), old);
             }
         }
-        let known_ids: BTreeSet<u64> = planned.live.iter().map(|d| d.id).collect();
         let mut pending = Vec::new();
         for b in batch::batches(&creates, &planned.ssh_keys) {
-            pending.extend(self.create_batch(&b, &known_ids, &replaced));
+            pending.extend(self.create_batch(&b, &replaced));
         }
         pending
     }

@@ -155,6 +155,7 @@ mod tests {
                 })
                 .collect(),
             protected: false,
+            duplicate_of: None,
         }
     }
 

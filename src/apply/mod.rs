@@ -15,5 +15,5 @@ mod watch;
 
 pub use engine::{ApplyOptions, execute};
 pub use lock::EnvLock;
-pub use report::{HostOutcome, HostResult, Report};
+pub use report::{HostOutcome, HostResult, Report, RunKind};
 pub use sink::{ActionKind, ActionSink, Finished, NoActions, Progress};

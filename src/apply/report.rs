@@ -74,8 +74,17 @@ impl Serialize for HostResult {
     }
 }
 
+/// What the run was, for its summary.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Apply,
+    Destroy,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
+    pub kind: RunKind,
     pub env: String,
     pub results: Vec<HostResult>,
     /// API requests this apply sent, planning included.

@@ -115,6 +115,7 @@ mod tests {
                 droplet_id: Some(7),
                 changes: update,
                 protected: false,
+                duplicate_of: None,
             }],
             to_replace: vec![],
             to_adopt: vec![],

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, VecDeque};
 use super::engine::Engine;
 use super::inplace::{self, Advance, Step};
 use super::sink::{ActionKind, Finished};
-use crate::ownership::env_tag;
 use crate::provider::Droplet;
 
 #[derive(Debug)]
@@ -17,12 +16,18 @@ pub(super) enum Task {
     Update { id: u64, steps: VecDeque<Step> },
     /// Deleted; waiting for it to leave the listing.
     Gone { id: u64 },
+    /// Our new droplet was a duplicate of `keep`, made by a concurrent apply: deleted, waiting for it to
+    /// go; the host is done with `keep`.
+    Yield { id: u64, keep: u64 },
 }
 
 impl Task {
     fn id(&self) -> u64 {
         match self {
-            Task::Boot { id, .. } | Task::Update { id, .. } | Task::Gone { id } => *id,
+            Task::Boot { id, .. }
+            | Task::Update { id, .. }
+            | Task::Gone { id }
+            | Task::Yield { id, .. } => *id,
         }
     }
 }
@@ -63,8 +68,8 @@ impl Engine<'_> {
             first = false;
             let elapsed = clock.instant().saturating_duration_since(start);
             // A failed listing is never read as "gone": it only counts against the deadline.
-            let (live, last_error) = match self.client.droplets_tagged(&env_tag(self.env)) {
-                Ok(live) => (live, None),
+            let (live, last_error) = match crate::plan::live(self.client, self.scope) {
+                Ok(live) => (live.ours, None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
             let by_id: BTreeMap<u64, &Droplet> = live.iter().map(|d| (d.id, d)).collect();
@@ -115,10 +120,31 @@ impl Engine<'_> {
                 self.ok(&p.droplet_name, p.action, None, Some(id));
                 true
             }
+            Task::Yield { id, keep } => {
+                if by_id.contains_key(&id) {
+                    return false;
+                }
+                self.progress.update(
+                    &p.droplet_name,
+                    &format!(
+                        "a concurrent apply made it first (id {keep}); ours (id {id}) deleted"
+                    ),
+                );
+                self.ok(
+                    &p.droplet_name,
+                    p.action,
+                    by_id.get(&keep).copied(),
+                    Some(keep),
+                );
+                true
+            }
             Task::Boot { id, replaces } => {
                 let Some(droplet) = by_id.get(&id) else {
                     return false;
                 };
+                if self.converge(p, id, by_id) {
+                    return false;
+                }
                 self.booted(p, droplet, replaces)
             }
             Task::Update { id, .. } => {
@@ -166,6 +192,44 @@ impl Engine<'_> {
                     }
                     return false;
                 }
+            }
+        }
+    }
+
+    /// Two applies (two machines, two checkouts) that created one name at once both see the droplets the
+    /// other made: each keeps the oldest (lowest id) and deletes the rest, so both reach the same choice.
+    /// Only droplets that were not there when this plan was made count: older ones are the plan's to show.
+    /// True when ours lost and is being deleted (the task now waits for that).
+    fn converge(&mut self, p: &mut Pending, id: u64, by_id: &BTreeMap<u64, &Droplet>) -> bool {
+        let mut twins: Vec<u64> = by_id
+            .values()
+            .filter(|d| d.name == p.droplet_name && !self.known_ids.contains(&d.id))
+            .map(|d| d.id)
+            .collect();
+        if twins.len() < 2 {
+            return false;
+        }
+        twins.sort_unstable();
+        let keep = twins[0];
+        for &other in twins.iter().filter(|&&t| t != keep && t != id) {
+            self.progress.update(
+                &p.droplet_name,
+                &format!("deleting {other}, a concurrent apply's duplicate of {keep}"),
+            );
+            // A 404 is fine: the apply that made it may be deleting it too.
+            let _ = self.client.delete_droplet(other);
+        }
+        if keep == id {
+            return false;
+        }
+        match self.client.delete_droplet(id) {
+            Ok(_) => {
+                p.task = Task::Yield { id, keep };
+                true
+            }
+            Err(e) => {
+                self.fail_with(&p.droplet_name, p.action, Some(id), &e);
+                false
             }
         }
     }

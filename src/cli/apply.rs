@@ -31,6 +31,7 @@ pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     let options = options(session, &config, flags)?;
     let client = session.client(&config)?;
+    let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let planned = crate::plan::make(&client, &config, &env)?;
     refuse_blocked(&planned, "apply")?;
@@ -56,10 +57,14 @@ pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode
         timeout: None,
         delete_timeout: args.timeout,
     };
-    let options = options(session, &config, flags)?;
+    let options = ApplyOptions {
+        kind: apply::RunKind::Destroy,
+        ..options(session, &config, flags)?
+    };
     let client = session.client(&config)?;
+    let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
-    let planned = crate::plan::make_destroy(&client, &env)?;
+    let planned = crate::plan::make_destroy(&client, &config.scope(&env))?;
     refuse_blocked(&planned, "destroy")?;
     if planned.plan.has_changes() && !args.auto_approve {
         confirm(session, &planned, "destroy")?;
@@ -78,6 +83,7 @@ fn carry_out(
     if !planned.plan.has_changes() && !waiting {
         if session.out.json {
             session.out.stdout_raw(&render::render_json(&apply::Report {
+                kind: options.kind,
                 env: planned.plan.env.clone(),
                 results: Vec::new(),
                 requests: client.request_count(),
@@ -91,6 +97,7 @@ fn carry_out(
         }
         return Ok(exit::code(exit::SUCCESS));
     }
+    on_interrupt(options.kind);
     let mut progress = ApplyProgress::new(&session.out);
     let report = apply::execute(client, planned, options, &mut progress, sink);
     progress.finish();
@@ -112,6 +119,16 @@ fn carry_out(
     ))
 }
 
+/// Ctrl-C while requests are out: the process stops, and one line says that nothing is lost. Every
+/// create and delete is either done by the API or not sent; the next run lists the env and finishes.
+fn on_interrupt(kind: apply::RunKind) {
+    // A second handler (a second carry-out in one process, in tests) is refused: the first one stays.
+    let _ = ctrlc::set_handler(move || {
+        crate::output::Out::interrupted(&render::render_interrupted(kind));
+        std::process::exit(130);
+    });
+}
+
 /// Protected droplets are never deleted or replaced: such a plan is refused whole, before any request.
 fn refuse_blocked(planned: &Planned, verb: &str) -> anyhow::Result<()> {
     match render_plan::render_blocked(&planned.plan, verb) {
@@ -129,8 +146,13 @@ fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<(
     session
         .out
         .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color));
+    let what = if verb == "destroy" {
+        "these droplets"
+    } else {
+        "these changes"
+    };
     let answer = session.out.prompt(&format!(
-        "Do you want to {verb} these changes in `{}`? Only 'yes' will be accepted: ",
+        "Do you want to {verb} {what} in `{}`? Only 'yes' will be accepted: ",
         planned.plan.env
     ))?;
     if answer.trim() != "yes" {
@@ -179,8 +201,19 @@ fn options(session: &Session, config: &Config, flags: Timings) -> anyhow::Result
             DEFAULT_TIMEOUT,
         )?,
         resize_disk: settings.resize_disk.unwrap_or(false),
+        kind: apply::RunKind::Apply,
         clock: session.clock.clone(),
     })
+}
+
+/// The timings, checked against where requests go (a local sandbox may be polled faster).
+fn checked(
+    options: ApplyOptions,
+    client: &crate::provider::Client,
+) -> anyhow::Result<ApplyOptions> {
+    let local = crate::provider::url::is_loopback_url(client.base_url());
+    options.check(local).map_err(anyhow::Error::msg)?;
+    Ok(options)
 }
 
 fn action_sink(db: Option<&str>) -> anyhow::Result<Box<dyn ActionSink>> {

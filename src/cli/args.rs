@@ -77,8 +77,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete every droplet stagecraft manages in the environment, and nothing else.
     Destroy(DestroyArgs),
-    /// Desired versus live, host by host.
-    Status,
+    /// Desired versus live, host by host; with --account, what else the account holds.
+    Status(StatusArgs),
     /// Bring a droplet made outside stagecraft under management as HOST (its settings must match).
     Adopt(AdoptArgs),
     /// Check the config offline, then against the API.
@@ -87,6 +87,10 @@ pub enum Command {
     Ingest(super::ingest::IngestArgs),
     /// Run a command on hosts over SSH.
     Exec(super::exec::ExecArgs),
+    /// Log in to a host interactively (ssh with a terminal), as `exec` reaches it.
+    Ssh(super::ssh::SshArgs),
+    /// The env's hosts for other tools: Ansible, ssh_config, /etc/hosts, JSON.
+    Inventory(super::inventory::InventoryArgs),
     /// A local DigitalOcean API simulator.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -96,6 +100,18 @@ pub enum Command {
     Completions(super::generate::CompletionsArgs),
     /// Print the man page stagecraft(1), or write one page per command with --dir.
     Man(super::generate::ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// What the account holds beyond this config's droplets (other configs, unmanaged droplets, domains,
+    /// projects, firewalls, VPCs, reserved IPs, Functions namespaces) and name conflicts.
+    #[arg(long)]
+    pub account: bool,
+    /// Exit 1 when a host needs attention (a name held by another config or an unmanaged droplet, or
+    /// several droplets with one name); 0 otherwise.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]
@@ -160,4 +176,6 @@ pub struct ValidateArgs {
 pub enum SandboxCommand {
     /// Serve the sandbox API until interrupted.
     Serve(crate::sandbox::ServeArgs),
+    /// Empty the `--sandbox` account (its state file in the data directory): every droplet and tag goes.
+    Reset,
 }

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::Session;
+use crate::config::Config;
 use crate::exec::{self, ExecContext, ExecOptions, Selection};
+use crate::provider::Client;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["host", "role", "all"])))]
@@ -31,6 +33,9 @@ pub struct ExecArgs {
     /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
     #[arg(long = "ssh-option", value_name = "KEY=VALUE", value_parser = parse_ssh_option)]
     pub ssh_options: Vec<String>,
+    /// Run the command inside this Docker container on the host (`docker exec`).
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
     /// The remote command, after `--`; each word reaches the remote shell as typed.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -63,17 +68,32 @@ pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         parallel: args.parallel as usize,
         connect_timeout: args.connect_timeout,
         ssh_options: args.ssh_options.clone(),
+        container: args.container.clone(),
     };
-    let ctx = ExecContext {
-        config: &config,
-        env: &env,
-        client: &client,
+    let ctx = context(session, &config, &env, &client);
+    Ok(ExitCode::from(exec::run(&ctx, &options)?))
+}
+
+/// What `exec`, `ssh` and `inventory` need from the session.
+pub fn context<'a>(
+    session: &'a Session,
+    config: &'a Config,
+    env: &'a str,
+    client: &'a Client,
+) -> ExecContext<'a> {
+    ExecContext {
+        config,
+        env,
+        client,
         data_dir: session.data_dir(),
+        runtime_dir: exec::mux::runtime_dir(
+            session.env_vars.get("STAGECRAFT_RUNTIME_DIR"),
+            session.env_vars.get("XDG_RUNTIME_DIR"),
+        ),
         path: std::env::var_os("PATH"),
         clock: session.clock.as_ref(),
         out: &session.out,
-    };
-    Ok(ExitCode::from(exec::run(&ctx, &options)?))
+    }
 }
 
 #[cfg(test)]

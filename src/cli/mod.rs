@@ -6,9 +6,11 @@ pub mod args;
 pub mod exec;
 pub mod generate;
 pub mod ingest;
+pub mod inventory;
 pub mod plan;
 pub mod sandbox;
 pub mod session;
+pub mod ssh;
 pub mod status;
 pub mod surface;
 pub mod validate;
@@ -82,13 +84,16 @@ fn dispatch(session: &Session, command: &Command) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(session, args),
         Command::Ingest(args) => ingest::run(session, args),
         Command::Exec(args) => exec::run(session, args),
+        Command::Ssh(args) => ssh::run(session, args),
+        Command::Inventory(args) => inventory::run(session, args),
         Command::Sandbox(args::SandboxCommand::Serve(args)) => sandbox::serve(session, args),
+        Command::Sandbox(args::SandboxCommand::Reset) => sandbox::reset(session),
         Command::Schema | Command::Completions(_) | Command::Man(_) => {
             unreachable!("generate::run answers these before a session exists")
         }
         Command::Apply(args) => apply::run(session, args),
         Command::Destroy(args) => apply::destroy(session, args),
-        Command::Status => status::run(session),
+        Command::Status(args) => status::run(session, args),
         Command::Adopt(args) => adopt::run(session, args),
     }
 }

@@ -98,6 +98,11 @@ impl Session {
     }
 
     /// Where stagecraft keeps its own files: `STAGECRAFT_DATA_DIR`, else the platform's data directory.
+    /// Where `--sandbox` keeps its account between commands.
+    pub fn sandbox_state_file(&self) -> PathBuf {
+        self.data_dir().join("sandbox").join("state.json")
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         if let Some(dir) = self.env_vars.get("STAGECRAFT_DATA_DIR") {
             return PathBuf::from(dir);
@@ -147,6 +152,8 @@ impl Session {
         let mut options = ClientOptions::new(&base_url, token);
         options.clock = self.clock.clone();
         options.audit = Some(Arc::new(audit));
+        let out = self.out.clone();
+        options.on_wait = Some(Arc::new(move |why: &str| out.note(why)));
         Ok(Client::new(options)?)
     }
 
@@ -156,7 +163,7 @@ impl Session {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if slot.is_none() {
-            let state_file = self.data_dir().join("sandbox").join("state.json");
+            let state_file = self.sandbox_state_file();
             let mut options = SandboxOptions {
                 state_file: Some(state_file.clone()),
                 seed_ssh_keys: ssh_key_names

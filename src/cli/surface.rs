@@ -48,6 +48,11 @@ const UNUSED: &[Unused] = &[
         ids: Some(&["json"]),
         why: "exec streams the remote command's own output",
     },
+    Unused {
+        path: &["ssh"],
+        ids: Some(&["json"]),
+        why: "ssh is an interactive login",
+    },
 ];
 
 /// The whole command line as clap sees it, with each command's unused global options hidden.

@@ -9,6 +9,10 @@ use std::time::Duration;
 /// "now + duration" must not overflow the platform's clock types.
 pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
+/// No wait stagecraft makes is meant to last a day: a longer one is a typo (`10h` for `10m`). Checked
+/// where a duration is a wait (the `apply:` timings), not by the parser, which also reads other settings.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
+
 /// Why a text is not a duration. The text is quoted back: durations are never secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {

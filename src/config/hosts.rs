@@ -50,6 +50,8 @@ pub struct DesiredHost {
     pub on_ssh_keys_change: ChangePolicy,
     /// Never deleted or replaced while its droplet carries the protect tag.
     pub protect: bool,
+    /// The config's top-level `name:`.
+    pub config_name: Option<String>,
     pub ssh: SshTarget,
     #[serde(skip)]
     pub pos: Pos,
@@ -65,6 +67,7 @@ impl DesiredHost {
             user_data_hash: user_data_hash(self.user_data.as_deref()),
             keys_hash: keys_hash(&self.ssh_keys),
             protect: self.protect,
+            config_name: self.config_name.clone(),
         }
     }
 
@@ -223,6 +226,7 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
                 on_user_data_change: on_change.user_data.unwrap_or(ChangePolicy::Replace),
                 on_ssh_keys_change: on_change.ssh_keys.unwrap_or(ChangePolicy::Ignore),
                 protect: host.protect.or(provider.protect).unwrap_or(false),
+                config_name: config.file.name.clone(),
                 ssh: ssh.clone(),
                 pos,
             });
@@ -256,10 +260,20 @@ fn default_role(key: &str) -> String {
     }
 }
 
+/// Reads at most one byte past the API's limit: a larger file is refused without being read whole.
 fn read_user_data(dir: &Path, file: &str) -> Result<String, String> {
     let path = dir.join(file);
-    std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read user_data_file {}: {e}", path.display()))
+    match super::read_bounded(&path, MAX_USER_DATA as u64) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(format!(
+            "user_data_file {} is larger than 64 KiB, the most DigitalOcean accepts",
+            path.display()
+        )),
+        Err(e) => Err(format!(
+            "cannot read user_data_file {}: {e}",
+            path.display()
+        )),
+    }
 }
 
 fn merge_ssh(
@@ -312,6 +326,7 @@ impl DesiredHost {
             on_user_data_change: ChangePolicy::Replace,
             on_ssh_keys_change: ChangePolicy::Ignore,
             protect: false,
+            config_name: None,
             ssh: SshTarget {
                 user: "root".into(),
                 port: 22,

@@ -4,6 +4,7 @@ pub mod env_vars;
 pub mod hosts;
 pub mod located;
 pub mod model;
+pub mod names;
 pub mod rules;
 pub mod schema_check;
 
@@ -25,6 +26,8 @@ pub struct Problem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    #[error("config file {} is larger than {} MiB; is it the right file?", path.display(), limit / (1024 * 1024))]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("cannot read config file {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -60,11 +63,45 @@ fn render_problems(path: &Path, problems: &[Problem]) -> String {
 }
 
 /// A loaded, valid config file.
+/// Far above any real config (150,000 hosts fit in 8 MiB), far below what would exhaust memory.
+pub const MAX_CONFIG_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes; `Ok(None)` when it is larger. Devices, FIFOs and
+/// directories are refused before anything is read, so `/dev/zero` or a pipe cannot hang or fill memory.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, pipe or socket)"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it is {kind}"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(None);
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub path: PathBuf,
     pub file: ConfigFile,
     root: located::Node,
+    /// Where each key path stands, indexed once: `position` is asked once per host, and a walk of the
+    /// YAML maps each time would make validation quadratic in the number of hosts.
+    positions: std::collections::HashMap<String, Pos>,
     /// The hosts of each environment, expanded once at load.
     hosts: std::collections::BTreeMap<String, Vec<DesiredHost>>,
 }
@@ -72,10 +109,15 @@ pub struct Config {
 impl Config {
     /// Reads and validates `path`. Every problem found offline is reported at once.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_bounded(path, MAX_CONFIG_BYTES)
+            .map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .ok_or_else(|| ConfigError::TooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_CONFIG_BYTES,
+            })?;
         Self::parse(path, &text)
     }
 
@@ -127,6 +169,7 @@ impl Config {
         let mut config = Config {
             path: path.to_path_buf(),
             file,
+            positions: index_positions(&root),
             root,
             hosts: Default::default(),
         };
@@ -189,19 +232,46 @@ impl Config {
     }
 
     /// The hosts of `env`, expanded (`count`) and with provider defaults applied, sorted by droplet name.
+    /// Which droplets of `env` are this config's.
+    pub fn scope(&self, env: &str) -> crate::ownership::Scope {
+        crate::ownership::Scope::new(env, self.file.name.as_deref())
+    }
+
     pub fn desired_hosts(&self, env: &str) -> Vec<DesiredHost> {
         self.hosts.get(env).cloned().unwrap_or_default()
     }
 
-    /// Where a key path stands in the file (for errors found after loading).
+    /// Where a key path stands in the file (for errors found after loading): the deepest part of `path`
+    /// that exists.
     pub fn position(&self, path: &[&str]) -> Pos {
-        let mut node = &self.root;
-        for key in path {
-            match node.get(key) {
-                Some(child) => node = child,
-                None => break,
+        (0..=path.len())
+            .rev()
+            .find_map(|n| self.positions.get(&path_key(&path[..n])))
+            .copied()
+            .unwrap_or(self.root.pos)
+    }
+}
+
+/// Key paths joined with a byte no YAML key here contains.
+fn path_key(path: &[&str]) -> String {
+    path.join("\u{1f}")
+}
+
+/// The position of every mapping value, by its key path.
+fn index_positions(root: &located::Node) -> std::collections::HashMap<String, Pos> {
+    let mut index = std::collections::HashMap::new();
+    let mut stack: Vec<(Vec<&str>, &located::Node)> = vec![(Vec::new(), root)];
+    while let Some((path, node)) = stack.pop() {
+        index.insert(path_key(&path), node.pos);
+        if let located::Value::Map(entries) = &node.value {
+            for (key, value) in entries {
+                if let Some(key) = key.as_str() {
+                    let mut child = path.clone();
+                    child.push(key);
+                    stack.push((child, value));
+                }
             }
         }
-        node.pos
     }
+    index
 }

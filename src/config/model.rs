@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 #[schemars(title = "stagecraft.yml")]
 pub struct ConfigFile {
+    /// The project's name (like `name:` in a compose file): its droplets carry `stagecraft:name:<name>`,
+    /// so several configs can share one account and one env name without touching each other's droplets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_\-]+$"), length(max = 100))]
+    pub name: Option<String>,
     /// The environment used when neither `--env` nor `STAGECRAFT_ENV` names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_env: Option<String>,
@@ -97,6 +102,8 @@ pub struct DigitalOcean {
     pub protect: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<ApplySettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
     /// Hosts per environment: `hosts.<env>.<host>`.
@@ -201,6 +208,49 @@ pub struct ApplySettings {
     /// Grow the disk on resize too. Irreversible: the droplet can never be sized down again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resize_disk: Option<bool>,
+}
+
+/// How `exec`, `ssh` and `inventory` reach hosts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecSettings {
+    /// How long a shared SSH connection stays open after its last command (default `60s`); `0` turns
+    /// connection sharing off, so every run connects afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "persist_schema")]
+    pub control_persist: Option<PersistValue>,
+}
+
+/// A duration written as `60s`, `10m`, or as bare seconds (`0`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum PersistValue {
+    Seconds(u64),
+    Text(String),
+}
+
+impl PersistValue {
+    pub fn to_duration(&self) -> Result<std::time::Duration, String> {
+        match self {
+            PersistValue::Seconds(n) => Ok(std::time::Duration::from_secs(*n)),
+            PersistValue::Text(t) if t.trim().chars().all(|c| c.is_ascii_digit()) => t
+                .trim()
+                .parse()
+                .map(std::time::Duration::from_secs)
+                .map_err(|_| format!("`{t}` is not a duration such as 0, 30s or 10m")),
+            PersistValue::Text(t) => crate::clock::parse_duration(t).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+// Written by hand: YAML reads `0` as a number and `60s` as a string, and both mean a duration.
+fn persist_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "How long a shared SSH connection stays open after its last command (default `60s`); `0` turns connection sharing off.",
+        "type": ["integer", "string"],
+        "minimum": 0,
+        "pattern": "^[0-9]+(s|m|h)?$"
+    })
 }
 
 /// Guard rails checked by `plan` before anything is sent.

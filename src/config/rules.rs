@@ -8,26 +8,12 @@ use std::collections::BTreeMap;
 
 use super::hosts::{self, DesiredHost};
 use super::located::{Node, Value};
+use super::names::{is_uuid, is_valid_droplet_name, is_valid_tag, user_tag_problem};
 use super::{Config, Pos, Problem};
 use crate::ownership::{env_tag, role_tag};
 
-/// DigitalOcean's droplet name pattern (docs/api-contract.md), at most 255 characters.
-static DROPLET_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9]?[a-z0-9A-Z.\-]*[a-z0-9A-Z]$").expect("valid regex"));
-/// DigitalOcean's tag pattern, at most 255 characters.
-static TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9_\-:]+$").expect("valid regex"));
 static HEX64: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[0-9a-fA-F]{64}$").expect("valid regex"));
-
-pub fn is_valid_droplet_name(name: &str) -> bool {
-    // The pattern's optional first class would let `-a` through; the real API refuses a leading `-` or `.`.
-    name.len() <= 255 && DROPLET_NAME.is_match(name) && !name.starts_with(['-', '.'])
-}
-
-pub fn is_valid_tag(tag: &str) -> bool {
-    tag.len() <= 255 && TAG.is_match(tag)
-}
 
 /// True for values shaped like a DigitalOcean token: those belong in the environment, never in the file.
 pub fn looks_like_token(value: &str) -> bool {
@@ -93,21 +79,101 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
             format!("{key} is empty; name an SSH key that exists in the account"),
         );
     }
-    for (list, name) in [(&provider.tags, "tags")] {
-        for tag in list.iter().flatten() {
-            if !is_valid_tag(tag) {
-                push_to(
-                    &mut problems,
-                    at(&[dop[0], dop[1], dop[2], name]),
-                    name.into(),
-                    format!(
-                        "tag `{tag}` is not a valid DigitalOcean tag (letters, digits, `_`, `-`, `:`; at most 255)"
-                    ),
-                );
-            }
+    for tag in provider.tags.iter().flatten() {
+        if let Some(message) = user_tag_problem(tag) {
+            push_to(
+                &mut problems,
+                at(&[dop[0], dop[1], dop[2], "tags"]),
+                "tags".into(),
+                message,
+            );
+        }
+    }
+    if let Some(url) = &provider.api_url
+        && let Err(crate::provider::ProviderError::BadUrl { url, reason }) =
+            crate::provider::url::check_base_url(url)
+    {
+        push_to(
+            &mut problems,
+            at(&[dop[0], dop[1], dop[2], "api_url"]),
+            "api_url".into(),
+            format!("api_url `{url}` {reason}"),
+        );
+    }
+    for (vpc, path) in
+        std::iter::once((&provider.vpc_uuid, vec![dop[0], dop[1], dop[2], "vpc_uuid"])).chain(
+            provider.hosts.iter().flat_map(|(env, hosts)| {
+                hosts.iter().map(move |(key, h)| {
+                    (
+                        &h.vpc_uuid,
+                        vec![
+                            dop[0],
+                            dop[1],
+                            dop[2],
+                            "hosts",
+                            env.as_str(),
+                            key.as_str(),
+                            "vpc_uuid",
+                        ],
+                    )
+                })
+            }),
+        )
+    {
+        if let Some(vpc) = vpc.as_ref().filter(|v| !is_uuid(v)) {
+            push_to(
+                &mut problems,
+                at(&path),
+                path[2..].join("."),
+                format!(
+                    "vpc_uuid `{vpc}` is not a VPC id (a UUID such as 0062976c-97f7-47d2-b2f5-832500ba3cc3; `doctl vpcs list` shows them)"
+                ),
+            );
+        }
+    }
+    let timings = provider.apply.clone().unwrap_or_default();
+    for (key, value) in [
+        ("poll_interval", &timings.poll_interval),
+        ("timeout", &timings.timeout),
+        ("delete_timeout", &timings.delete_timeout),
+    ] {
+        let Some(text) = value else { continue };
+        let problem = match crate::clock::parse_duration(text) {
+            // Too long to even represent is too long to wait for: one message for both.
+            Err(crate::clock::DurationError::TooLong(_)) => Some(format!(
+                "apply.{key} is {text}; it must be below a day (24h)"
+            )),
+            Err(e) => Some(e.to_string()),
+            Ok(d) if d.is_zero() => Some(format!("apply.{key} is 0; it must be above 0")),
+            Ok(d) if d >= crate::clock::MAX_WAIT => Some(format!(
+                "apply.{key} is {text}; it must be below a day (24h)"
+            )),
+            Ok(_) => None,
+        };
+        if let Some(message) = problem {
+            push_to(
+                &mut problems,
+                at(&[dop[0], dop[1], dop[2], "apply", key]),
+                format!("apply.{key}"),
+                message,
+            );
         }
     }
     let policy = provider.policy.clone().unwrap_or_default();
+    let positive = [
+        ("max_droplets", policy.max_droplets.map(f64::from)),
+        ("max_monthly_usd", policy.max_monthly_usd),
+    ];
+    for (key, value) in positive {
+        if let Some(v) = value.filter(|v| v.is_nan() || *v <= 0.0) {
+            push_to(
+                &mut problems,
+                at(&[dop[0], dop[1], dop[2], "policy", key]),
+                format!("policy.{key}"),
+                format!("policy.{key} is {v}; it must be above 0 (leave it out for no limit)"),
+            );
+        }
+    }
     for tag in policy.required_tags.iter().flatten() {
         if !is_valid_tag(tag) {
             push_to(
@@ -116,19 +182,6 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
                 "policy.required_tags".into(),
                 format!("tag `{tag}` is not a valid DigitalOcean tag"),
             );
-        }
-    }
-
-    // The schema's pattern admits the syntax; the parser also refuses values too long to wait for.
-    let timings = provider.apply.clone().unwrap_or_default();
-    for (key, text) in [
-        ("poll_interval", &timings.poll_interval),
-        ("timeout", &timings.timeout),
-        ("delete_timeout", &timings.delete_timeout),
-    ] {
-        if let Some(Err(e)) = text.as_deref().map(crate::clock::parse_duration) {
-            let pos = at(&[dop[0], dop[1], dop[2], "apply", key]);
-            push_to(&mut problems, pos, format!("apply.{key}"), e.to_string());
         }
     }
 
@@ -159,7 +212,7 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
                     pos,
                     path.clone(),
                     format!(
-                        "host name `{key}` gives the droplet name `{droplet}`, which DigitalOcean refuses: use letters, digits, `.` and `-`, ending in a letter or digit"
+                        "host name `{key}` gives the droplet name `{droplet}`, which DigitalOcean refuses: use letters, digits, `.` and `-`, ending in a letter or digit, at most 255 characters in all"
                     ),
                 );
             }
@@ -176,14 +229,12 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
                 );
             }
             for tag in host.tags.iter().flatten() {
-                if !is_valid_tag(tag) {
+                if let Some(message) = user_tag_problem(tag) {
                     push_to(
                         &mut problems,
                         at(&[dop[0], dop[1], dop[2], "hosts", env, key, "tags"]),
                         format!("{path}.tags"),
-                        format!(
-                            "tag `{tag}` is not a valid DigitalOcean tag (letters, digits, `_`, `-`, `:`; at most 255)"
-                        ),
+                        message,
                     );
                 }
             }
@@ -244,57 +295,47 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
                 pos: env_pos,
                 path: env_path.clone(),
                 message: format!(
-                    "environment `{env}` asks for {} droplets; policy.max_droplets allows {max}",
-                    desired.len()
+                    "environment `{env}` asks for {} droplet{}; policy.max_droplets allows {max}",
+                    desired.len(),
+                    if desired.len() == 1 { "" } else { "s" }
                 ),
             });
         }
         expanded.insert(env.clone(), desired);
     }
+    problems.extend(shared_droplet_names(&expanded));
     (problems, expanded)
+}
+
+/// Env `qa` host `app-1` and env `qa-app` host `1` both make `qa-app-1`: two envs of one config would
+/// fight over one droplet. Names compare case-insensitively, as the API's name lookup does.
+fn shared_droplet_names(expanded: &BTreeMap<String, Vec<DesiredHost>>) -> Vec<Problem> {
+    let mut first: std::collections::HashMap<String, &DesiredHost> =
+        std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for host in expanded.values().flatten() {
+        let name = host.droplet_name.to_ascii_lowercase();
+        match first.get(&name) {
+            Some(other) if other.env != host.env => problems.push(Problem {
+                pos: host.pos,
+                path: format!("cloud.providers.digitalocean.hosts.{}.{}", host.env, host.name),
+                message: format!(
+                    "host `{}` of env `{}` makes the droplet `{}`, as host `{}` of env `{}` does; rename one of them",
+                    host.name, host.env, host.droplet_name, other.name, other.env
+                ),
+            }),
+            Some(_) => {}
+            None => {
+                first.insert(name, host);
+            }
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn droplet_names() {
-        let cases = [
-            ("a", true),
-            ("web-01", true),
-            ("sub-01.example.com", true),
-            ("staging-app-1", true),
-            ("a-", false),
-            ("a.", false),
-            ("a_b", false),
-            ("web 01", false),
-            ("", false),
-            ("-a", false),
-            (".a", false),
-            ("App-1", true),
-        ];
-        for (name, ok) in cases {
-            assert_eq!(is_valid_droplet_name(name), ok, "{name:?}");
-        }
-        assert!(!is_valid_droplet_name(&"a".repeat(256)));
-        assert!(is_valid_droplet_name(&"a".repeat(255)));
-    }
-
-    #[test]
-    fn tags() {
-        for (tag, ok) in [
-            ("env:prod", true),
-            ("stagecraft:role:app", true),
-            ("a_b-c", true),
-            ("a b", false),
-            ("a.b", false),
-            ("здорово", false),
-            ("", false),
-        ] {
-            assert_eq!(is_valid_tag(tag), ok, "{tag:?}");
-        }
-    }
 
     #[test]
     fn token_lookalikes() {

@@ -108,7 +108,7 @@ impl Walker<'_> {
         let anchor = self.anchor;
         let properties = schema.get("properties").and_then(Json::as_object);
         let additional = schema.get("additionalProperties");
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (key_node, value) in entries {
             let Some(key) = key_node.as_str() else {
                 self.report(key_node, path, "keys must be plain strings".to_string());
@@ -123,7 +123,7 @@ impl Walker<'_> {
                 self.report(key_node, path, format!("duplicate key `{key}`"));
                 continue;
             }
-            seen.push(key);
+            seen.insert(key);
             if let Some(prop) = properties.and_then(|p| p.get(key)) {
                 self.anchor = key_node.pos;
                 self.check(value, prop, &child_path);

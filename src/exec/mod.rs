@@ -1,7 +1,14 @@
-//! `exec`: run a command on managed droplets over the system OpenSSH client, on one host or fanned out.
+//! `exec`: run a command on managed droplets over the system OpenSSH client, on one host or fanned out;
+//! also what `ssh` (an interactive login) and `inventory` (hosts for other tools) share with it.
 
+pub mod container;
+pub mod explain;
 pub mod fanout;
+pub mod inventory;
+pub mod login;
+pub mod mux;
 pub mod quote;
+pub mod relay;
 pub mod retry;
 pub mod ssh;
 pub mod target;
@@ -11,16 +18,17 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::output::exec::ExecOut;
-use crate::ownership::env_tag;
+use crate::output::exec::{ExecOut, Stream};
 use crate::provider::{Client, ProviderError};
 
+use mux::Mux;
 use retry::{Attempt, Backoff};
-use ssh::{Ended, Mode, SSH_ERROR, Ssh};
+use ssh::{Ended, Job, Mode, SSH_ERROR, Ssh};
 pub use target::{Destination, HostProblem, SelectError, Selection};
 
-/// Default `--parallel`.
-pub const DEFAULT_PARALLEL: usize = 10;
+/// Default `--parallel`: as pdsh and pssh; each host is one local ssh process, and with shared
+/// connections a host costs no handshake, so a whole env of a few dozen hosts runs at once.
+pub const DEFAULT_PARALLEL: usize = 32;
 /// Default `--connect-timeout`: a droplet reports `active` some seconds before its sshd listens.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 /// A fan-out's exit status when any host failed (one host passes its own status through instead).
@@ -39,6 +47,8 @@ pub struct ExecOptions {
     pub connect_timeout: Duration,
     /// Extra `ssh -o` options.
     pub ssh_options: Vec<String>,
+    /// Run the command in this Docker container on each host.
+    pub container: Option<String>,
 }
 
 /// What `exec` needs from its surroundings.
@@ -48,6 +58,8 @@ pub struct ExecContext<'a> {
     pub client: &'a Client,
     /// stagecraft's data directory; the known_hosts file lives there.
     pub data_dir: PathBuf,
+    /// Where shared connections keep their sockets (see `mux.rs`).
+    pub runtime_dir: PathBuf,
     /// The `PATH` to find `ssh` on.
     pub path: Option<std::ffi::OsString>,
     pub clock: &'a dyn Clock,
@@ -58,7 +70,7 @@ pub struct ExecContext<'a> {
 pub enum ExecError {
     #[error(transparent)]
     Select(#[from] SelectError),
-    #[error("{}", render_problems(.0))]
+    #[error("{}", explain::render_problems(.0))]
     Hosts(Vec<HostProblem>),
     #[error(
         "the OpenSSH client `ssh` was not found on PATH; install it (Debian/Ubuntu: apt-get install openssh-client) and try again"
@@ -75,6 +87,12 @@ pub enum ExecError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Mux(#[from] mux::MuxError),
+    #[error("exec.control_persist in the config: {0}")]
+    Persist(String),
+    #[error(transparent)]
+    Container(#[from] container::ContainerError),
     #[error("cannot start {}", program.display())]
     Spawn {
         program: PathBuf,
@@ -89,18 +107,6 @@ impl From<ProviderError> for ExecError {
     }
 }
 
-fn render_problems(problems: &[HostProblem]) -> String {
-    let mut text = format!(
-        "nothing was run: {} host{} cannot be reached:",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
-    for p in problems {
-        text.push_str(&format!("\n  {p}"));
-    }
-    text
-}
-
 /// How one host's run ended, after retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostOutcome {
@@ -108,6 +114,11 @@ pub enum HostOutcome {
     /// Still refused when `--connect-timeout` ran out.
     Refused,
     HostKeyChanged,
+    /// `--container`: docker or the container is missing on the host.
+    Container {
+        name: String,
+        complaint: String,
+    },
     /// ssh could not be started at all.
     SpawnFailed(String),
 }
@@ -116,13 +127,47 @@ impl HostOutcome {
     fn succeeded(&self) -> bool {
         *self == HostOutcome::Exited(0)
     }
+
+    /// The process exit status when this was the only host.
+    fn single_status(&self) -> u8 {
+        match self {
+            HostOutcome::Exited(code) => u8::try_from(*code).unwrap_or(SSH_ERROR as u8),
+            HostOutcome::Container { .. } => container::FAILED as u8,
+            HostOutcome::SpawnFailed(_) => crate::exit::FAILURE,
+            HostOutcome::Refused | HostOutcome::HostKeyChanged => SSH_ERROR as u8,
+        }
+    }
 }
 
-/// Resolves the selection and runs the command; returns the process exit status. Every user mistake
-/// (unknown host, no droplet, no address, no `ssh`, missing key) is found before anything runs.
-pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError> {
+/// The connection sharing the config asks for (`exec.control_persist`), in the context's runtime directory.
+fn mux_for(ctx: &ExecContext<'_>) -> Result<Mux, ExecError> {
+    let persist = match ctx
+        .config
+        .provider()
+        .exec
+        .as_ref()
+        .and_then(|e| e.control_persist.as_ref())
+    {
+        Some(value) => value.to_duration().map_err(ExecError::Persist)?,
+        None => mux::DEFAULT_PERSIST,
+    };
+    Ok(Mux {
+        dir: ctx.runtime_dir.clone(),
+        persist,
+    })
+}
+
+/// Everything a run needs before it connects: every selected host's destination and the ssh invocation.
+/// Every user mistake (unknown host, no droplet, no address, no `ssh`, missing key) is found here, before
+/// anything runs.
+pub fn prepare(
+    ctx: &ExecContext<'_>,
+    selection: &Selection,
+    private: bool,
+    ssh_options: &[String],
+) -> Result<(Vec<Destination>, Ssh), ExecError> {
     let desired = ctx.config.desired_hosts(ctx.env);
-    let selected = target::select(&desired, ctx.env, &options.selection)?;
+    let selected = target::select(&desired, ctx.env, selection)?;
     let program = ssh::find_ssh(ctx.path.as_deref()).ok_or(ExecError::SshMissing)?;
     for host in &selected {
         if let Some(path) = &host.ssh.identity_file
@@ -134,51 +179,76 @@ pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError
             });
         }
     }
-    let live = ctx.client.droplets_tagged(&env_tag(ctx.env))?;
-    let destinations = match target::locate(&selected, &live, options.private) {
+    let mux = mux_for(ctx)?;
+    // Only this config's droplets: another config's of the same name in the env is not ours to run on.
+    let live = crate::plan::live(ctx.client, &ctx.config.scope(ctx.env))?.ours;
+    let destinations = match target::locate(&selected, &live, private) {
         Ok(found) => found,
-        Err(problems) => return Err(ExecError::Hosts(explain_missing(ctx, problems)?)),
+        Err(problems) => {
+            return Err(ExecError::Hosts(explain::explain_missing(ctx, problems)?));
+        }
     };
     std::fs::create_dir_all(&ctx.data_dir).map_err(|source| ExecError::DataDir {
         path: ctx.data_dir.clone(),
         source,
     })?;
+    mux.prepare()?;
     let ssh = Ssh {
         program,
         known_hosts: ctx.data_dir.join("known_hosts"),
-        extra_options: options.ssh_options.clone(),
+        extra_options: ssh_options.to_vec(),
+        mux,
+        hidden_env: vec![ctx.config.provider().token_env.clone()],
     };
-    let remote = quote::command_line(&options.command);
-    let backoff = Backoff::new(options.connect_timeout);
+    Ok((destinations, ssh))
+}
 
-    if let (Selection::Host(_), [dest]) = (&options.selection, destinations.as_slice()) {
+/// Resolves the selection and runs the command; returns the process exit status.
+pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError> {
+    if let Some(name) = &options.container {
+        container::check_name(name)?;
+    }
+    let (destinations, ssh) = prepare(
+        ctx,
+        &options.selection,
+        options.private,
+        &options.ssh_options,
+    )?;
+    let single = matches!(
+        (&options.selection, destinations.as_slice()),
+        (Selection::Host(_), [_])
+    );
+    let mode = if single { Mode::Single } else { Mode::Prefixed };
+    let remote = match &options.container {
+        Some(name) => container::command_line(name, &options.command, single),
+        None => quote::command_line(&options.command),
+    };
+    let job = Job {
+        remote,
+        mode,
+        container: options.container.clone(),
+        ssh_args: Vec::new(),
+    };
+    let backoff = Backoff::new(options.connect_timeout);
+    let timeout_secs = options.connect_timeout.as_secs();
+    let host_run =
+        |dest: &Destination, out: &ExecOut| run_host(ctx.clock, &ssh, dest, &job, backoff, out);
+
+    if single {
+        let dest = &destinations[0];
         let out = ExecOut::new(ctx.out, &[]);
-        let outcome = run_host(ctx.clock, &ssh, dest, &remote, backoff, Mode::Single, &out);
-        return Ok(match outcome {
-            HostOutcome::Exited(code) => u8::try_from(code).unwrap_or(SSH_ERROR as u8),
-            other => {
-                out.error(&format!("error: {}", explain(&other, dest, &ssh, options)));
-                match other {
-                    HostOutcome::SpawnFailed(_) => crate::exit::FAILURE,
-                    _ => SSH_ERROR as u8,
-                }
-            }
-        });
+        let outcome = host_run(dest, &out);
+        if !matches!(outcome, HostOutcome::Exited(_)) {
+            let text = explain::outcome(&outcome, dest, &ssh, timeout_secs);
+            out.error(&format!("error: {text}"));
+        }
+        return Ok(outcome.single_status());
     }
 
     let names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
     let out = ExecOut::new(ctx.out, &names);
-    let outcomes = fanout::run_bounded(&destinations, options.parallel, |dest| {
-        run_host(
-            ctx.clock,
-            &ssh,
-            dest,
-            &remote,
-            backoff,
-            Mode::Prefixed,
-            &out,
-        )
-    });
+    let outcomes =
+        fanout::run_bounded(&destinations, options.parallel, |dest| host_run(dest, &out));
     let failed: Vec<(&Destination, &HostOutcome)> = destinations
         .iter()
         .zip(&outcomes)
@@ -188,6 +258,7 @@ pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError
         out.note(&format!("ok on all {} hosts", destinations.len()));
         return Ok(crate::exit::SUCCESS);
     }
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut summary = format!(
         "error: failed on {} of {} hosts:",
         failed.len(),
@@ -197,77 +268,34 @@ pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError
         summary.push_str(&format!(
             "\n  {:<width$}  {}",
             dest.name,
-            explain(outcome, dest, &ssh, options),
-            width = out_width(&names)
+            explain::outcome(outcome, dest, &ssh, timeout_secs),
         ));
     }
     out.error(&summary);
     Ok(FANOUT_FAILED)
 }
 
-fn out_width(names: &[&str]) -> usize {
-    names.iter().map(|n| n.len()).max().unwrap_or(0)
-}
-
-/// Hosts without a managed droplet may still have an unmanaged one of the same name: say so, since
-/// that is a different fix (adopt or rename) from "run apply".
-fn explain_missing(
-    ctx: &ExecContext<'_>,
-    problems: Vec<HostProblem>,
-) -> Result<Vec<HostProblem>, ExecError> {
-    let missing: Vec<&str> = problems
-        .iter()
-        .filter_map(|p| match p {
-            HostProblem::NoDroplet { droplet_name, .. } => Some(droplet_name.as_str()),
-            _ => None,
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(problems);
-    }
-    let unmanaged = crate::plan::unmanaged_named(ctx.client, ctx.env, &missing)?;
-    Ok(problems
-        .into_iter()
-        .map(|p| match p {
-            HostProblem::NoDroplet { host, droplet_name } => {
-                let ids: Vec<u64> = unmanaged
-                    .iter()
-                    .filter(|d| d.name.eq_ignore_ascii_case(&droplet_name))
-                    .map(|d| d.id)
-                    .collect();
-                if ids.is_empty() {
-                    HostProblem::NoDroplet { host, droplet_name }
-                } else {
-                    HostProblem::NotManaged {
-                        host,
-                        droplet_name,
-                        ids,
-                        env_tag: env_tag(ctx.env),
-                    }
-                }
-            }
-            other => other,
-        })
-        .collect())
-}
-
 /// One host, with connection refusals retried until `--connect-timeout`.
-fn run_host(
+pub fn run_host(
     clock: &dyn Clock,
     ssh: &Ssh,
     dest: &Destination,
-    remote: &str,
+    job: &Job,
     backoff: Backoff,
-    mode: Mode,
     out: &ExecOut,
 ) -> HostOutcome {
     let mut last_refusal = Vec::new();
+    let prefixed = job.mode == Mode::Prefixed;
     let outcome = retry::retry_refused(
         clock,
         backoff,
-        |left| match ssh.attempt(dest, remote, left, mode, out) {
+        |left| match ssh.attempt(dest, job, left, out) {
             Ok(Ended::Exited(code)) => Attempt::Done(HostOutcome::Exited(code)),
             Ok(Ended::HostKeyChanged) => Attempt::Done(HostOutcome::HostKeyChanged),
+            Ok(Ended::Container(complaint)) => Attempt::Done(HostOutcome::Container {
+                name: job.container.clone().unwrap_or_default(),
+                complaint,
+            }),
             Ok(Ended::Refused { message }) => {
                 last_refusal = message;
                 Attempt::Refused(HostOutcome::Refused)
@@ -282,58 +310,22 @@ fn run_host(
                     dest.ssh.port,
                     backoff.budget.as_secs()
                 );
-                match mode {
-                    Mode::Single => out.note(&format!("stagecraft: {}: {note}", dest.name)),
-                    Mode::Prefixed => out.line(
-                        &dest.name,
-                        crate::output::exec::Stream::Stderr,
-                        note.as_bytes(),
-                    ),
+                if prefixed {
+                    out.line(&dest.name, Stream::Stderr, note.as_bytes());
+                } else {
+                    out.note(&format!("stagecraft: {}: {note}", dest.name));
                 }
             }
         },
     );
     if outcome == HostOutcome::Refused {
         // ssh's own words, held back while retrying, now that they are final.
-        match mode {
-            Mode::Single => out.stderr_raw(&last_refusal),
-            Mode::Prefixed => {
-                let text = String::from_utf8_lossy(&last_refusal);
-                out.line(
-                    &dest.name,
-                    crate::output::exec::Stream::Stderr,
-                    text.trim_end().as_bytes(),
-                );
-            }
+        if prefixed {
+            let text = String::from_utf8_lossy(&last_refusal);
+            out.line(&dest.name, Stream::Stderr, text.trim_end().as_bytes());
+        } else {
+            out.stderr_raw(&last_refusal);
         }
     }
     outcome
-}
-
-/// A failed host's outcome in words, with what to do about it.
-fn explain(outcome: &HostOutcome, dest: &Destination, ssh: &Ssh, options: &ExecOptions) -> String {
-    match outcome {
-        HostOutcome::Exited(SSH_ERROR) => format!(
-            "ssh failed (exit 255) reaching {} at {}:{}; see ssh's message above",
-            dest.name, dest.address, dest.ssh.port
-        ),
-        HostOutcome::Exited(code) => format!("exit {code}"),
-        HostOutcome::Refused => format!(
-            "{}:{} still refused connections after {}s; is sshd running? (--connect-timeout waits longer)",
-            dest.address,
-            dest.ssh.port,
-            options.connect_timeout.as_secs()
-        ),
-        HostOutcome::HostKeyChanged => format!(
-            "the SSH host key of {} ({}, droplet {}) has changed since stagecraft first connected, so nothing was run. \
-             If the droplet was rebuilt, check the new key's fingerprint (e.g. on the DigitalOcean console), then forget the old one with: \
-             ssh-keygen -R {} -f {}",
-            dest.name,
-            dest.address,
-            dest.droplet_id,
-            dest.host_key_alias(),
-            ssh.known_hosts.display()
-        ),
-        HostOutcome::SpawnFailed(e) => format!("cannot start {}: {e}", ssh.program.display()),
-    }
 }

@@ -1,19 +1,17 @@
 //! One run of the system OpenSSH client against one destination, and what its exit and stderr mean.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use super::mux::{self, Mux};
+use super::relay::{Relayed, relay_lines, relay_stderr, show_stderr};
 use super::target::Destination;
 use crate::output::exec::{ExecOut, Stream};
 
 /// ssh's own exit status for its errors (connection, authentication, host key).
 pub const SSH_ERROR: i32 = 255;
-
-/// What ssh prints when the host key no longer matches the one on file.
-const KEY_CHANGED: &str = "REMOTE HOST IDENTIFICATION HAS CHANGED";
 
 /// How the ssh client is invoked; the same for every host of a run.
 #[derive(Debug, Clone)]
@@ -24,6 +22,11 @@ pub struct Ssh {
     /// `--ssh-option` values, passed as `-o` after stagecraft's own: ssh keeps the first value it sees for
     /// an option, so these add settings (ProxyJump, KexAlgorithms...) but cannot weaken host key checking.
     pub extra_options: Vec<String>,
+    /// Connection sharing between runs.
+    pub mux: Mux,
+    /// Variables kept out of ssh's environment: the API token's (`token_env`). ssh could forward it
+    /// (`SendEnv`), and a shared connection's master outlives stagecraft by `control_persist`.
+    pub hidden_env: Vec<String>,
 }
 
 /// How one attempt ended.
@@ -35,6 +38,8 @@ pub enum Ended {
     Refused { message: Vec<u8> },
     /// ssh refused to connect because the host key changed.
     HostKeyChanged,
+    /// `--container`: docker or the container is missing; the wrapper's complaint, without its marker.
+    Container(String),
 }
 
 /// Whether the remote command reads our stdin and how its output reaches us.
@@ -44,6 +49,20 @@ pub enum Mode {
     Single,
     /// Fan-out: no stdin, and every line is prefixed with the host.
     Prefixed,
+    /// `stagecraft ssh`: a login with a terminal (`-t`); the user may be asked for a key passphrase.
+    Interactive,
+}
+
+/// What one ssh run is for.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The remote command line (already quoted); empty for a login shell.
+    pub remote: String,
+    pub mode: Mode,
+    /// The container the command runs in, through the wrapper whose complaints are read (see `container.rs`).
+    pub container: Option<String>,
+    /// `stagecraft ssh -- ARGS`: more ssh options, placed after stagecraft's own.
+    pub ssh_args: Vec<String>,
 }
 
 /// Looks `ssh` up on `path` (a `PATH` value), as the shell would.
@@ -60,39 +79,45 @@ fn is_executable(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// How every ssh run of stagecraft checks host keys, as `(option, value)`; `inventory` hands the same to
+/// Ansible and ssh_config, so they trust exactly the keys `exec` pinned. On the command line they come
+/// before the user's `~/.ssh/config` is read, and for ssh the first value obtained wins.
+pub fn trust_options(known_hosts: &Path, host_key_alias: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("UserKnownHostsFile", known_hosts.display().to_string()),
+        ("StrictHostKeyChecking", "accept-new".into()),
+        ("HostKeyAlias", host_key_alias.to_string()),
+        // Without this, ssh would also file the key under the address, which droplets share over time.
+        ("CheckHostIP", "no".into()),
+        ("GlobalKnownHostsFile", "/dev/null".into()),
+    ]
+}
+
 impl Ssh {
-    /// The arguments for one attempt. Our `-o` options come before the user's `~/.ssh/config` is read, and
-    /// for ssh the first value obtained wins, so these cannot be overridden by accident.
-    pub fn args(
-        &self,
-        dest: &Destination,
-        remote_command: &str,
-        connect_timeout: Duration,
-        mode: Mode,
-    ) -> Vec<OsString> {
-        let mut known_hosts = OsString::from("UserKnownHostsFile=");
-        known_hosts.push(&self.known_hosts);
+    /// The arguments for one attempt.
+    pub fn args(&self, dest: &Destination, job: &Job, connect_timeout: Duration) -> Vec<OsString> {
         let timeout = connect_timeout.as_secs_f64().ceil().max(1.0) as u64;
-        let mut args: Vec<OsString> = vec![
-            "-o".into(),
-            "BatchMode=yes".into(),
-            "-o".into(),
-            known_hosts,
-            "-o".into(),
-            "StrictHostKeyChecking=accept-new".into(),
-            "-o".into(),
-            format!("HostKeyAlias={}", dest.host_key_alias()).into(),
-            // Without this, ssh would also file the key under the address, which droplets share over time.
-            "-o".into(),
-            "CheckHostIP=no".into(),
-            "-o".into(),
-            "GlobalKnownHostsFile=/dev/null".into(),
+        // An interactive login may need a key passphrase typed in; everything else must never wait for one.
+        let batch = if job.mode == Mode::Interactive {
+            "BatchMode=no"
+        } else {
+            "BatchMode=yes"
+        };
+        let mut args: Vec<OsString> = vec!["-o".into(), batch.into()];
+        for (key, value) in trust_options(&self.known_hosts, &dest.host_key_alias()) {
+            args.extend(["-o".into(), format!("{key}={value}").into()]);
+        }
+        args.extend([
             "-o".into(),
             format!("ConnectTimeout={timeout}").into(),
             // Hides "Permanently added ... to the list of known hosts" on every first contact.
             "-o".into(),
             "LogLevel=ERROR".into(),
-        ];
+        ]);
+        args.extend(
+            self.mux
+                .options(self.mux.socket(dest, &self.extra_options).as_deref()),
+        );
         for option in &self.extra_options {
             args.extend(["-o".into(), option.into()]);
         }
@@ -106,14 +131,16 @@ impl Ssh {
             args.extend(["-i".into(), identity.into()]);
             args.extend(["-o".into(), "IdentitiesOnly=yes".into()]);
         }
-        if mode == Mode::Prefixed {
-            args.push("-n".into());
+        match job.mode {
+            Mode::Prefixed => args.push("-n".into()),
+            Mode::Interactive => args.push("-t".into()),
+            Mode::Single => {}
         }
-        args.extend([
-            "--".into(),
-            dest.address.clone().into(),
-            remote_command.into(),
-        ]);
+        args.extend(job.ssh_args.iter().map(OsString::from));
+        args.extend(["--".into(), dest.address.clone().into()]);
+        if !job.remote.is_empty() {
+            args.push(job.remote.clone().into());
+        }
         args
     }
 
@@ -121,20 +148,27 @@ impl Ssh {
     pub fn attempt(
         &self,
         dest: &Destination,
-        remote_command: &str,
+        job: &Job,
         connect_timeout: Duration,
-        mode: Mode,
         out: &ExecOut,
     ) -> std::io::Result<Ended> {
-        let mut child = Command::new(&self.program)
-            .args(self.args(dest, remote_command, connect_timeout, mode))
+        if let Some(socket) = self.mux.socket(dest, &self.extra_options) {
+            mux::clear_stale(&socket);
+        }
+        let mode = job.mode;
+        let mut command = Command::new(&self.program);
+        for name in &self.hidden_env {
+            command.env_remove(name);
+        }
+        let mut child = command
+            .args(self.args(dest, job, connect_timeout))
             .stdin(match mode {
-                Mode::Single => Stdio::inherit(),
                 Mode::Prefixed => Stdio::null(),
+                Mode::Single | Mode::Interactive => Stdio::inherit(),
             })
             .stdout(match mode {
-                Mode::Single => Stdio::inherit(),
                 Mode::Prefixed => Stdio::piped(),
+                Mode::Single | Mode::Interactive => Stdio::inherit(),
             })
             .stderr(Stdio::piped())
             .spawn()?;
@@ -152,130 +186,33 @@ impl Ssh {
             use std::os::unix::process::ExitStatusExt;
             128 + status.signal().unwrap_or(0)
         });
-        Ok(match (code, relayed) {
-            (
-                SSH_ERROR,
-                Relayed {
-                    key_changed: true, ..
-                },
-            ) => Ended::HostKeyChanged,
-            (SSH_ERROR, Relayed { refused, .. }) if !refused.is_empty() => {
-                Ended::Refused { message: refused }
-            }
-            (code, Relayed { refused, .. }) => {
-                // A held line that turned out not to be a refusal of this run: show it after all.
-                show_stderr(&refused, &dest.name, mode, out);
-                Ended::Exited(code)
-            }
-        })
+        Ok(ended(code, relayed, job, &dest.name, out))
     }
 }
 
-/// What the stderr relay noticed.
-#[derive(Debug, Default)]
-struct Relayed {
-    /// ssh's "Connection refused" lines, held back rather than shown.
-    refused: Vec<u8>,
-    key_changed: bool,
-}
-
-fn is_refusal(line: &[u8]) -> bool {
-    let line = line.trim_ascii_end();
-    line.starts_with(b"ssh: connect to host ") && line.ends_with(b": Connection refused")
-}
-
-/// Relays stderr, holding back ssh's connection-refused line and watching for a changed host key.
-/// In single mode partial lines are relayed at once (a remote prompt may not end in a newline); only a
-/// partial line that could still become the refusal line waits for the rest.
-fn relay_stderr(stderr: impl Read, host: &str, mode: Mode, out: &ExecOut) -> Relayed {
-    let mut seen = Relayed::default();
-    let mut on_line = |line: &[u8]| {
-        if is_refusal(line) {
-            seen.refused.extend_from_slice(line);
-            return;
+/// What an exit status and the held stderr lines add up to.
+fn ended(code: i32, relayed: Relayed, job: &Job, host: &str, out: &ExecOut) -> Ended {
+    match (code, relayed) {
+        (
+            SSH_ERROR,
+            Relayed {
+                key_changed: true, ..
+            },
+        ) => Ended::HostKeyChanged,
+        (SSH_ERROR, Relayed { refused, .. }) if !refused.is_empty() => {
+            Ended::Refused { message: refused }
         }
-        if line
-            .windows(KEY_CHANGED.len())
-            .any(|w| w == KEY_CHANGED.as_bytes())
-        {
-            seen.key_changed = true;
-        }
-        show_stderr(line, host, mode, out);
-    };
-    match mode {
-        Mode::Prefixed => relay_lines(stderr, |line| {
-            let mut whole = line.to_vec();
-            whole.push(b'\n');
-            on_line(&whole);
-        }),
-        Mode::Single => {
-            let mut reader = stderr;
-            let mut pending: Vec<u8> = Vec::new();
-            // Set once part of the current line has been shown: the rest of it goes straight through.
-            let mut mid_line = false;
-            let mut chunk = [0u8; 8192];
-            loop {
-                let n = match reader.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => n,
-                };
-                pending.extend_from_slice(&chunk[..n]);
-                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
-                    let line: Vec<u8> = pending.drain(..=end).collect();
-                    if mid_line {
-                        out.stderr_raw(&line);
-                        mid_line = false;
-                    } else {
-                        on_line(&line);
-                    }
-                }
-                const PREFIX: &[u8] = b"ssh: connect to host ";
-                let could_be_refusal =
-                    !mid_line && (PREFIX.starts_with(&pending) || pending.starts_with(PREFIX));
-                if !pending.is_empty() && !could_be_refusal {
-                    out.stderr_raw(&pending);
-                    pending.clear();
-                    mid_line = true;
-                }
-            }
-            if !pending.is_empty() {
-                on_line(&pending);
-            }
-        }
-    }
-    seen
-}
-
-fn show_stderr(bytes: &[u8], host: &str, mode: Mode, out: &ExecOut) {
-    if bytes.is_empty() {
-        return;
-    }
-    match mode {
-        Mode::Single => out.stderr_raw(bytes),
-        Mode::Prefixed => {
-            for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                out.line(
-                    host,
-                    Stream::Stderr,
-                    line.strip_suffix(b"\r").unwrap_or(line),
-                );
-            }
-        }
-    }
-}
-
-/// Calls `on_line` with each line of `input` (without its newline); a last line without one counts too.
-fn relay_lines(input: impl Read, mut on_line: impl FnMut(&[u8])) {
-    let mut reader = BufReader::new(input);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                on_line(text.strip_suffix(b"\r").unwrap_or(text));
-            }
+        (
+            super::container::FAILED,
+            Relayed {
+                container: Some(complaint),
+                ..
+            },
+        ) if job.container.is_some() => Ended::Container(complaint),
+        (code, Relayed { refused, .. }) => {
+            // A held line that turned out not to be a refusal of this run: show it after all.
+            show_stderr(&refused, host, job.mode, out);
+            Ended::Exited(code)
         }
     }
 }
@@ -299,28 +236,50 @@ mod tests {
         }
     }
 
-    #[test]
-    fn builds_a_batch_mode_command_with_our_known_hosts() {
-        let ssh = Ssh {
+    fn ssh(extra: &[&str], persist: u64) -> Ssh {
+        Ssh {
             program: "ssh".into(),
             known_hosts: "/data/known_hosts".into(),
-            extra_options: vec!["ProxyJump=bastion".into()],
-        };
-        let args: Vec<String> = ssh
-            .args(
-                &dest(Some("/keys/id")),
-                "echo 'a b'",
-                Duration::from_millis(2500),
-                Mode::Prefixed,
-            )
+            extra_options: extra.iter().map(|s| s.to_string()).collect(),
+            mux: Mux {
+                dir: "/run/sc".into(),
+                persist: Duration::from_secs(persist),
+            },
+            hidden_env: vec![],
+        }
+    }
+
+    fn job(remote: &str, mode: Mode) -> Job {
+        Job {
+            remote: remote.into(),
+            mode,
+            container: None,
+            ssh_args: vec![],
+        }
+    }
+
+    fn args(ssh: &Ssh, dest: &Destination, job: &Job, timeout: Duration) -> Vec<String> {
+        ssh.args(dest, job, timeout)
             .into_iter()
             .map(|a| a.into_string().unwrap())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn builds_a_batch_mode_command_with_our_known_hosts() {
+        let ssh = ssh(&["ProxyJump=bastion"], 0);
+        let args = args(
+            &ssh,
+            &dest(Some("/keys/id")),
+            &job("echo 'a b'", Mode::Prefixed),
+            Duration::from_millis(2500),
+        );
         assert_eq!(
             args.join(" "),
             "-o BatchMode=yes -o UserKnownHostsFile=/data/known_hosts -o StrictHostKeyChecking=accept-new \
              -o HostKeyAlias=stagecraft-droplet-42 -o CheckHostIP=no -o GlobalKnownHostsFile=/dev/null \
-             -o ConnectTimeout=3 -o LogLevel=ERROR -o ProxyJump=bastion -p 2222 -l deploy -i /keys/id -o IdentitiesOnly=yes -n \
+             -o ConnectTimeout=3 -o LogLevel=ERROR -o ControlMaster=no -o ControlPath=none \
+             -o ProxyJump=bastion -p 2222 -l deploy -i /keys/id -o IdentitiesOnly=yes -n \
              -- 203.0.113.7 echo 'a b'"
         );
         // The remote command is one argument: ssh must not split or re-join it.
@@ -329,30 +288,27 @@ mod tests {
 
     #[test]
     fn single_mode_keeps_stdin_and_has_no_identity_by_default() {
-        let ssh = Ssh {
-            program: "ssh".into(),
-            known_hosts: "/k".into(),
-            extra_options: vec![],
-        };
-        let args: Vec<String> = ssh
-            .args(&dest(None), "true", Duration::ZERO, Mode::Single)
-            .into_iter()
-            .map(|a| a.into_string().unwrap())
-            .collect();
+        let args = args(
+            &ssh(&[], 60),
+            &dest(None),
+            &job("true", Mode::Single),
+            Duration::ZERO,
+        );
         assert!(!args.contains(&"-n".to_string()));
         assert!(!args.contains(&"-i".to_string()));
         assert!(args.contains(&"ConnectTimeout=1".to_string()));
+        assert!(args.contains(&"ControlMaster=auto".to_string()));
+        assert!(args.contains(&"ControlPersist=60s".to_string()));
     }
 
     #[test]
-    fn recognises_ssh_refusal_lines_only() {
-        assert!(is_refusal(
-            b"ssh: connect to host 127.0.0.1 port 2222: Connection refused\r\n"
-        ));
-        assert!(!is_refusal(
-            b"ssh: connect to host 10.0.0.1 port 22: Connection timed out\n"
-        ));
-        assert!(!is_refusal(b"curl: (7) Connection refused\n"));
+    fn an_interactive_login_asks_for_a_terminal_and_takes_extra_options() {
+        let mut login = job("", Mode::Interactive);
+        login.ssh_args = vec!["-L".into(), "8080:localhost:80".into()];
+        let args = args(&ssh(&[], 60), &dest(None), &login, Duration::ZERO);
+        assert_eq!(args[1], "BatchMode=no");
+        let tail = args[args.len() - 5..].join(" ");
+        assert_eq!(tail, "-t -L 8080:localhost:80 -- 203.0.113.7");
     }
 
     #[test]

@@ -217,67 +217,71 @@ pub fn locate(
     live: &[Droplet],
     private: bool,
 ) -> Result<Vec<Destination>, Vec<HostProblem>> {
-    let mut found = Vec::new();
-    let mut problems = Vec::new();
-    for host in hosts {
-        let (name, droplet_name) = (host.name.clone(), host.droplet_name.clone());
-        let matching: Vec<&Droplet> = live
-            .iter()
-            .filter(|d| d.name == host.droplet_name)
-            .collect();
-        let droplet = match matching.as_slice() {
-            [] => {
-                problems.push(HostProblem::NoDroplet {
-                    host: name,
-                    droplet_name,
-                });
-                continue;
-            }
-            [one] => *one,
-            many => {
-                problems.push(HostProblem::Duplicate {
-                    host: name,
-                    droplet_name,
-                    ids: many.iter().map(|d| d.id).collect(),
-                });
-                continue;
-            }
-        };
-        if droplet.status != DropletStatus::Active {
-            problems.push(HostProblem::NotActive {
+    let (found, problems): (Vec<_>, Vec<_>) = hosts
+        .iter()
+        .map(|host| locate_one(host, live, private))
+        .partition(Result::is_ok);
+    if problems.is_empty() {
+        Ok(found.into_iter().flatten().collect())
+    } else {
+        Err(problems.into_iter().filter_map(Result::err).collect())
+    }
+}
+
+/// One host's destination, or why it has none.
+pub fn locate_one(
+    host: &DesiredHost,
+    live: &[Droplet],
+    private: bool,
+) -> Result<Destination, HostProblem> {
+    let (name, droplet_name) = (host.name.clone(), host.droplet_name.clone());
+    let matching: Vec<&Droplet> = live
+        .iter()
+        .filter(|d| d.name == host.droplet_name)
+        .collect();
+    let droplet = match matching.as_slice() {
+        [] => {
+            return Err(HostProblem::NoDroplet {
                 host: name,
                 droplet_name,
-                status: droplet.status.to_string(),
             });
-            continue;
         }
-        let address = if private {
-            droplet.private_ipv4()
-        } else {
-            droplet.public_ipv4()
-        };
-        let Some(address) = address.filter(|a| !a.is_empty()) else {
-            problems.push(HostProblem::NoAddress {
+        [one] => *one,
+        many => {
+            return Err(HostProblem::Duplicate {
                 host: name,
                 droplet_name,
-                id: droplet.id,
-                private,
+                ids: many.iter().map(|d| d.id).collect(),
             });
-            continue;
-        };
-        found.push(Destination {
-            name,
+        }
+    };
+    if droplet.status != DropletStatus::Active {
+        return Err(HostProblem::NotActive {
+            host: name,
             droplet_name,
-            droplet_id: droplet.id,
-            address: address.to_string(),
-            ssh: host.ssh.clone(),
+            status: droplet.status.to_string(),
         });
     }
-    if problems.is_empty() {
-        Ok(found)
+    let address = if private {
+        droplet.private_ipv4()
     } else {
-        Err(problems)
-    }
+        droplet.public_ipv4()
+    };
+    let Some(address) = address.filter(|a| !a.is_empty()) else {
+        return Err(HostProblem::NoAddress {
+            host: name,
+            droplet_name,
+            id: droplet.id,
+            private,
+        });
+    };
+    Ok(Destination {
+        name,
+        droplet_name,
+        droplet_id: droplet.id,
+        address: address.to_string(),
+        ssh: host.ssh.clone(),
+    })
 }
 
 #[cfg(test)]

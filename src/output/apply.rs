@@ -1,6 +1,6 @@
 //! The final apply report: per host what was created, deleted, failed and why.
 
-use crate::apply::Report;
+use crate::apply::{Report, RunKind};
 
 pub fn render_text(report: &Report) -> String {
     let mut out = String::new();
@@ -39,7 +39,11 @@ pub fn render_text(report: &Report) -> String {
     }
     let failed = report.failed();
     out.push_str(&format!(
-        "Apply {}: {} done, {failed} failed, {} API requests, {:.1}s.{}\n",
+        "{} {}: {} done, {failed} failed, {} API requests, {:.1}s.{}\n",
+        match report.kind {
+            RunKind::Apply => "Apply",
+            RunKind::Destroy => "Destroy",
+        },
         if failed == 0 {
             "complete"
         } else {
@@ -51,7 +55,10 @@ pub fn render_text(report: &Report) -> String {
         if failed == 0 {
             ""
         } else {
-            " Run apply again to finish; it picks up where this one stopped."
+            match report.kind {
+                RunKind::Apply => " Run apply again to finish; it picks up where this one stopped.",
+                RunKind::Destroy => " Run destroy again to finish.",
+            }
         }
     ));
     out
@@ -73,6 +80,17 @@ pub fn render_recording_problems(report: &Report) -> Option<String> {
     }
     text.push_str("\nThe droplets are as the report above says; check the database before relying on its log.");
     Some(text)
+}
+
+/// The one line printed when Ctrl-C stops an apply or destroy.
+pub fn render_interrupted(kind: RunKind) -> String {
+    let verb = match kind {
+        RunKind::Apply => "apply",
+        RunKind::Destroy => "destroy",
+    };
+    format!(
+        "\ninterrupted: nothing is lost. What was sent is done or not sent at all; run `stagecraft {verb}` again and it finishes the job (droplets already created are found, not made twice)."
+    )
 }
 
 /// What `adopt` did.

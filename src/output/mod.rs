@@ -1,13 +1,30 @@
 //! Everything stagecraft prints goes through here; other modules return data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod account;
 pub mod apply;
 pub mod exec;
+pub mod inventory;
 pub mod plan;
 pub mod progress;
 pub mod status;
 
 use std::io::Write;
+
+/// What `sandbox reset` did.
+pub fn render_sandbox_reset(state: &std::path::Path, existed: bool) -> String {
+    if existed {
+        format!(
+            "The sandbox account is empty again (removed {}).",
+            state.display()
+        )
+    } else {
+        format!(
+            "The sandbox account was already empty (no {}).",
+            state.display()
+        )
+    }
+}
 
 /// The one place that writes to the terminal. Commands get a `&Out` and never print themselves.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +67,11 @@ impl Out {
     }
 
     /// Errors and warnings on stderr; never silenced.
+    /// From a signal handler, with no `Out` at hand: straight to stderr.
+    pub fn interrupted(text: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+
     pub fn error(&self, text: &str) {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }

@@ -59,10 +59,10 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (name, sign, entry, action) in rows {
-        let blocked = if entry.protected {
-            paint(red(), "  (blocked: the droplet is protected)")
-        } else {
-            String::new()
+        let blocked = match (entry.protected, entry.duplicate_of) {
+            (true, _) => paint(red(), "  (blocked: the droplet is protected)"),
+            (false, Some(keep)) => format!("  (duplicate of {keep})"),
+            (false, None) => String::new(),
         };
         out.push_str(&format!("{sign}{name:<width$}  {action}{blocked}\n"));
         match action {

@@ -1,18 +1,6 @@
 //! Renders `status`: one row per host, desired against live.
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusRow {
-    pub host: String,
-    pub droplet_name: String,
-    pub desired_size: String,
-    pub live_size: Option<String>,
-    pub status: String,
-    pub droplet_id: Option<u64>,
-    pub public_ipv4: Option<String>,
-    pub private_ipv4: Option<String>,
-}
+pub use crate::plan::status::StatusRow;
 
 pub fn render_text(env: &str, rows: &[StatusRow]) -> String {
     let mut out = format!("Environment `{env}`:\n");
@@ -38,6 +26,9 @@ pub fn render_text(env: &str, rows: &[StatusRow]) -> String {
                 .unwrap_or_else(|| "-".into()),
             r.public_ipv4.as_deref().unwrap_or("-")
         ));
+        if let Some(problem) = &r.problem {
+            out.push_str(&format!("  {:<w$}  ! {problem}\n", ""));
+        }
     }
     out
 }

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use super::names::{
     KEYS_TAG_PREFIX, MANAGED_TAG, PROTECT_TAG, TAGS_TAG_PREFIX, UD_TAG_PREFIX, env_tag, role_tag,
 };
+use super::scope::name_tag;
 
 /// The tags stagecraft wants on one host's droplet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub struct Wanted {
     pub user_data_hash: String,
     pub keys_hash: String,
     pub protect: bool,
+    /// The config's `name:`, carried as `stagecraft:name:<name>`.
+    pub config_name: Option<String>,
 }
 
 impl Wanted {
@@ -30,6 +33,9 @@ impl Wanted {
             format!("{KEYS_TAG_PREFIX}{}", self.keys_hash),
             format!("{TAGS_TAG_PREFIX}{}", tags_hash(&self.user_tags)),
         ];
+        if let Some(name) = &self.config_name {
+            tags.push(name_tag(name));
+        }
         if self.protect {
             tags.push(PROTECT_TAG.to_string());
         }

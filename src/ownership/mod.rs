@@ -2,6 +2,7 @@
 //! change in place. The riskiest rule of the tool, so it lives here alone and imports only the API models.
 //!
 //! - `names`: every tag stagecraft writes, and how to read one back (env, role, protection).
+//! - `scope`: which droplets of an env belong to this config (the `name:` tag), when configs share one.
 //! - `hashes`: short hashes of what the API cannot show back (user data, SSH keys, our user tags).
 //! - `legacy`: what the single spec hash of earlier builds covered, so their droplets are retagged.
 //! - `retag`: which of a droplet's tags are ours to remove, and the order tags are added and removed.
@@ -10,7 +11,9 @@ pub mod hashes;
 pub mod legacy;
 pub mod names;
 pub mod retag;
+pub mod scope;
 
 pub use hashes::{Wanted, tags_hash};
 pub use names::{MANAGED_TAG, env_tag, is_stagecraft_tag, role_tag};
 pub use retag::{TagState, tag_change};
+pub use scope::{Belongs, Scope};

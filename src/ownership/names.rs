@@ -7,6 +7,8 @@ pub const MANAGED_TAG: &str = "stagecraft";
 
 pub const ENV_TAG_PREFIX: &str = "stagecraft:env:";
 pub const ROLE_TAG_PREFIX: &str = "stagecraft:role:";
+/// `stagecraft:name:<name>`: the config (its top-level `name:`) a droplet belongs to.
+pub const NAME_TAG_PREFIX: &str = "stagecraft:name:";
 /// `stagecraft:spec:<hash>`: earlier builds' one hash of user data, SSH key, VPC and flags (see
 /// [`super::legacy`]). No longer written; recognised and replaced by the tags below.
 pub const SPEC_TAG_PREFIX: &str = "stagecraft:spec:";

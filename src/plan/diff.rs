@@ -8,16 +8,21 @@ use super::fields::{self, image_label};
 use super::model::{Change, Conflict, Cost, Entry, FORMAT_VERSION, Plan};
 use crate::config::DesiredHost;
 use crate::ownership::names::{is_protected, replaced_ids, role_of};
+use crate::ownership::{Belongs, Scope};
 use crate::provider::Droplet;
 
 /// Everything a plan is computed from.
 pub struct Inputs<'a> {
     pub env: &'a str,
+    /// Whose droplets these are (the env, and the config's `name:`).
+    pub scope: &'a Scope,
     pub desired: &'a [DesiredHost],
     /// Droplets carrying the env tag.
     pub live: &'a [Droplet],
     /// Droplets without the env tag whose names the config wants.
     pub unmanaged_same_name: &'a [Droplet],
+    /// Droplets of the env that belong to another config (its `name:` tag).
+    pub other_configs: &'a [Droplet],
     /// Monthly price per size slug.
     pub prices: &'a BTreeMap<String, f64>,
     /// The account's SSH key names (they may explain the spec hash of an earlier build).
@@ -45,15 +50,37 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
             *droplets = keep;
         }
     }
-    for (name, droplets) in &live_by_name {
-        if droplets.len() > 1 {
-            let mut ids: Vec<u64> = droplets.iter().map(|d| d.id).collect();
-            ids.sort_unstable();
-            conflicts.push(Conflict::Duplicate {
-                droplet_name: name.to_string(),
-                ids,
-            });
+    // Several of ours with one name (two applies at once from two machines, say): the oldest (lowest id)
+    // is the one; the others are planned for deletion, for the user to approve.
+    let mut duplicates: Vec<(&Droplet, u64)> = Vec::new();
+    for droplets in live_by_name.values_mut() {
+        droplets.sort_by_key(|d| d.id);
+        let keep = droplets[0].id;
+        duplicates.extend(droplets.drain(1..).map(|d| (d, keep)));
+    }
+    let mut others: BTreeMap<&str, (Vec<u64>, &str)> = BTreeMap::new();
+    for droplet in inputs.other_configs {
+        let Belongs::OtherConfig(config) = inputs.scope.belongs(droplet) else {
+            continue;
+        };
+        if inputs
+            .desired
+            .iter()
+            .any(|h| h.droplet_name == droplet.name)
+        {
+            let entry = others
+                .entry(droplet.name.as_str())
+                .or_insert((Vec::new(), config));
+            entry.0.push(droplet.id);
         }
+    }
+    for (name, (mut ids, config)) in others {
+        ids.sort_unstable();
+        conflicts.push(Conflict::OtherConfig {
+            droplet_name: name.to_string(),
+            ids,
+            config: config.to_string(),
+        });
     }
     let mut unmanaged: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for droplet in inputs.unmanaged_same_name {
@@ -126,10 +153,15 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
         .iter()
         .filter(|(name, _)| !inputs.desired.iter().any(|h| h.droplet_name == **name))
         .map(|(_, droplets)| droplets[0]);
-    for droplet in undesired.chain(superseded) {
+    let undesired = undesired
+        .chain(superseded)
+        .map(|d| (d, None))
+        .chain(duplicates.into_iter().map(|(d, keep)| (d, Some(keep))));
+    for (droplet, duplicate_of) in undesired {
         let name = &droplet.name;
         current += price(&droplet.size_slug);
         plan.to_delete.push(Entry {
+            duplicate_of,
             name: name.strip_prefix(&prefix).unwrap_or(name).to_string(),
             droplet_name: name.to_string(),
             role: role_of(droplet).to_string(),
@@ -161,7 +193,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
 
 fn conflict_key(c: &Conflict) -> &str {
     match c {
-        Conflict::Unmanaged { droplet_name, .. } | Conflict::Duplicate { droplet_name, .. } => {
+        Conflict::Unmanaged { droplet_name, .. } | Conflict::OtherConfig { droplet_name, .. } => {
             droplet_name
         }
     }
@@ -179,6 +211,7 @@ fn entry_for(host: &DesiredHost, droplet_id: Option<u64>, changes: Vec<Change>) 
         changes,
         // Only deletes and replacements are ever blocked; set by the caller for those.
         protected: false,
+        duplicate_of: None,
     }
 }
 

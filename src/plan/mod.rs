@@ -4,11 +4,12 @@ pub mod checks;
 pub mod diff;
 pub mod fields;
 pub mod model;
+pub mod status;
 
 pub use model::{Change, Conflict, Effect, Entry, Plan};
 
 use crate::config::{Config, DesiredHost};
-use crate::ownership::env_tag;
+use crate::ownership::Scope;
 use crate::ownership::names::in_env;
 use crate::provider::{Catalog, Client, Droplet, ProviderError};
 
@@ -32,9 +33,27 @@ impl From<ProviderError> for PlanError {
     }
 }
 
+/// The env's droplets, split by owner.
+pub struct Live {
+    /// This config's droplets (see [`Scope::belongs`]).
+    pub ours: Vec<Droplet>,
+    /// Droplets of the env that belong to another config: never changed, only reported.
+    pub others: Vec<Droplet>,
+}
+
+/// Lists the env (every page, or an error) and splits it by owner.
+pub fn live(client: &Client, scope: &Scope) -> Result<Live, ProviderError> {
+    let (ours, others) = client
+        .droplets_tagged(&scope.env_tag())?
+        .into_iter()
+        .partition(|d| scope.owns(d));
+    Ok(Live { ours, others })
+}
+
 /// A plan with the live droplets it was made from (apply acts on their ids).
 pub struct Planned {
     pub plan: Plan,
+    pub scope: Scope,
     pub desired: Vec<DesiredHost>,
     pub live: Vec<Droplet>,
     /// The ids of the config's SSH keys, as create requests name them.
@@ -44,21 +63,30 @@ pub struct Planned {
 /// Validates against the API, lists the env and diffs. GET requests only.
 pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, PlanError> {
     let desired = config.desired_hosts(env);
-    let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()))?;
+    let scope = config.scope(env);
+    // The catalogue and the env listing do not depend on each other: one round trip for both.
+    let (catalog, listed) = std::thread::scope(|s| {
+        let listed = s.spawn(|| self::live(client, &scope));
+        let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()));
+        (catalog, crate::provider::catalog::join(listed))
+    });
+    let catalog = catalog?;
     check_catalog(config, &desired, &catalog)?;
-    let live = client.droplets_tagged(&env_tag(env))?;
+    let Live { ours: live, others } = listed?;
     let missing: Vec<&str> = desired
         .iter()
-        .filter(|h| !live.iter().any(|d| d.name == h.droplet_name))
+        .filter(|h| !live.iter().chain(&others).any(|d| d.name == h.droplet_name))
         .map(|h| h.droplet_name.as_str())
         .collect();
     let unmanaged = unmanaged_named(client, env, &missing)?;
     let prices = catalog.prices();
     let plan = diff::diff(&diff::Inputs {
         env,
+        scope: &scope,
         desired: &desired,
         live: &live,
         unmanaged_same_name: &unmanaged,
+        other_configs: &others,
         prices: &prices,
         account_keys: &catalog
             .ssh_keys
@@ -77,22 +105,36 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         .collect();
     Ok(Planned {
         plan,
+        scope,
         desired,
         live,
         ssh_keys,
     })
 }
 
-/// The plan of `destroy`: every managed droplet of the env goes, nothing else is looked at.
-pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
-    let live = client.droplets_tagged(&env_tag(env))?;
-    let no_prices = std::collections::BTreeMap::new();
+/// The plan of `destroy`: every droplet of the env that is this config's goes (duplicates included),
+/// nothing else is looked at.
+pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError> {
+    let env = scope.env.as_str();
+    let live = self::live(client, scope)?.ours;
+    // One more request, so that the prompt shows what the droplets cost.
+    let prices: std::collections::BTreeMap<String, f64> = if live.is_empty() {
+        Default::default()
+    } else {
+        client
+            .sizes()?
+            .into_iter()
+            .map(|s| (s.slug, s.price_monthly))
+            .collect()
+    };
     let inputs = diff::Inputs {
         env,
+        scope,
         desired: &[],
         live: &live,
         unmanaged_same_name: &[],
-        prices: &no_prices,
+        other_configs: &[],
+        prices: &prices,
         account_keys: &[],
     };
     let plan = diff::diff(&inputs).map_err(|conflicts| PlanError::Conflicts {
@@ -101,6 +143,7 @@ pub fn make_destroy(client: &Client, env: &str) -> Result<Planned, PlanError> {
     })?;
     Ok(Planned {
         plan,
+        scope: scope.clone(),
         desired: Vec::new(),
         live,
         ssh_keys: Vec::new(),

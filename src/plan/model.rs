@@ -44,6 +44,9 @@ pub struct Entry {
     /// The droplet carries the protect tag: this delete or replacement is blocked.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub protected: bool,
+    /// A delete of a second droplet with this name: the one kept (the oldest) has this id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duplicate_of: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,8 +102,12 @@ impl Plan {
 pub enum Conflict {
     /// A droplet carries a desired name but not stagecraft's env tag: never touched, only reported.
     Unmanaged { droplet_name: String, ids: Vec<u64> },
-    /// Two or more managed droplets share a name.
-    Duplicate { droplet_name: String, ids: Vec<u64> },
+    /// A droplet of the env holding a desired name belongs to another config (`name:`): never touched.
+    OtherConfig {
+        droplet_name: String,
+        ids: Vec<u64>,
+        config: String,
+    },
 }
 
 impl std::fmt::Display for Conflict {
@@ -120,12 +127,13 @@ impl std::fmt::Display for Conflict {
                 "droplet `{droplet_name}` (id {}) exists but is not managed by stagecraft (no env tag); rename or delete it yourself, or rename the host",
                 ids(list)
             ),
-            Conflict::Duplicate {
+            Conflict::OtherConfig {
                 droplet_name,
                 ids: list,
+                config,
             } => write!(
                 f,
-                "several managed droplets are named `{droplet_name}` (ids {}); delete the extra ones by id before planning again",
+                "droplet `{droplet_name}` (id {}) belongs to another config, `{config}` (its stagecraft:name tag), in this env; give this config's host another name, or use another env",
                 ids(list)
             ),
         }

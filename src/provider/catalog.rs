@@ -27,26 +27,47 @@ impl Catalog {
     }
 }
 
+/// The result of a scoped thread; a panic in it is passed on as it was.
+pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 impl Client {
     /// Regions, sizes, SSH keys and each distinct image of `images` (by slug or id).
     pub fn catalog<'a>(
         &self,
         images: impl IntoIterator<Item = &'a str>,
     ) -> Result<Catalog, ProviderError> {
-        let regions = self.list_all("/v2/regions", "regions")?;
-        let sizes = self.list_all("/v2/sizes", "sizes")?;
-        let ssh_keys = self.ssh_keys()?;
+        let wanted: Vec<&str> = images
+            .into_iter()
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        // Independent lookups: all at once, within the request budget.
+        let (regions, sizes, ssh_keys, images) = std::thread::scope(|s| {
+            let regions = s.spawn(|| self.list_all::<Region>("/v2/regions", "regions"));
+            let sizes = s.spawn(|| self.sizes());
+            let ssh_keys = s.spawn(|| self.ssh_keys());
+            let images = self.each_parallel(&wanted, |image| self.image(image));
+            (join(regions), join(sizes), join(ssh_keys), images)
+        });
         let mut found = BTreeMap::new();
-        let wanted: BTreeSet<&str> = images.into_iter().collect();
-        for image in wanted {
-            found.insert(image.to_string(), self.image(image)?);
+        for (image, result) in wanted.iter().zip(images) {
+            found.insert(image.to_string(), result?);
         }
         Ok(Catalog {
-            regions,
-            sizes,
+            regions: regions?,
+            sizes: sizes?,
             images: found,
-            ssh_keys,
+            ssh_keys: ssh_keys?,
         })
+    }
+
+    /// Every size, with its monthly price.
+    pub fn sizes(&self) -> Result<Vec<Size>, ProviderError> {
+        self.list_all("/v2/sizes", "sizes")
     }
 
     /// One image by slug or id; `None` when the API does not know it (404).

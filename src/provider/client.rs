@@ -8,8 +8,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::audit::{AuditEntry, AuditLog};
-use super::error::{ApiErrorBody, ProviderError};
+use super::budget::{Budget, BudgetStats, Limits};
+use super::error::ProviderError;
+use super::reply::{Failure, Reply, api_error, decode};
 use super::retry::{self, Outcome, RetryMode};
+use super::token::Token;
 use super::url::check_base_url;
 use crate::clock::{Clock, SystemClock, rfc3339};
 
@@ -20,50 +23,6 @@ pub const PER_PAGE: u32 = 200;
 const PACE_BELOW: u64 = 10;
 const MAX_PACE: Duration = Duration::from_secs(5);
 
-/// The API token. It is only ever written into the `Authorization` header.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
-}
-
-/// A token goes into a header: printable ASCII without spaces. Says where it is wrong, never what it is.
-fn check_token(token: &str) -> Result<(), ProviderError> {
-    if token.is_empty() {
-        return Err(ProviderError::BadToken {
-            reason: "is empty".into(),
-        });
-    }
-    match token.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
-        None => Ok(()),
-        Some((i, c)) => {
-            let what = match c {
-                '\n' | '\r' => "a line break",
-                ' ' | '\t' => "white space",
-                c if c.is_control() => "a control character",
-                _ => "a non-ASCII character",
-            };
-            let at = if i + c.len_utf8() == token.len() {
-                "at its end".to_string()
-            } else {
-                format!("at character {}", token[..i].chars().count() + 1)
-            };
-            Err(ProviderError::BadToken {
-                reason: format!("holds {what} {at}"),
-            })
-        }
-    }
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
-
 pub struct ClientOptions {
     pub base_url: String,
     pub token: Token,
@@ -71,7 +30,20 @@ pub struct ClientOptions {
     pub audit: Option<Arc<AuditLog>>,
     /// Per-request time limit; a request that takes longer counts as no response.
     pub timeout: Duration,
+    /// Told of every wait longer than [`ANNOUNCE_AFTER`] (rate limits, retries), so a person watching
+    /// knows why nothing moves.
+    pub on_wait: Option<WaitNotice>,
+    /// The request budget: requests in flight and per rolling minute.
+    pub limits: Limits,
+    /// When earlier commands sent their requests (from the audit log): they count against the minute.
+    pub earlier_requests: Vec<SystemTime>,
 }
+
+/// Receives a one-line reason for a wait.
+pub type WaitNotice = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Waits longer than this are announced.
+pub const ANNOUNCE_AFTER: Duration = Duration::from_secs(2);
 
 impl ClientOptions {
     pub fn new(base_url: &str, token: Token) -> Self {
@@ -81,6 +53,9 @@ impl ClientOptions {
             clock: Arc::new(SystemClock),
             audit: None,
             timeout: Duration::from_secs(60),
+            on_wait: None,
+            limits: Limits::default(),
+            earlier_requests: Vec::new(),
         }
     }
 }
@@ -93,6 +68,8 @@ struct RateState {
 
 pub struct Client {
     agent: ureq::Agent,
+    budget: Budget,
+    on_wait: Option<WaitNotice>,
     base_url: String,
     token: Token,
     clock: Arc<dyn Clock>,
@@ -110,18 +87,10 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// One parsed reply: status, request id and JSON body (`Null` for an empty body).
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub body: Value,
-}
-
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, ProviderError> {
         let base_url = check_base_url(&options.base_url)?;
-        check_token(&options.token.0)?;
+        options.token.check()?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .user_agent(format!("stagecraft/{}", env!("CARGO_PKG_VERSION")))
@@ -130,6 +99,12 @@ impl Client {
             .build();
         Ok(Self {
             agent: config.into(),
+            budget: Budget::new(
+                options.limits,
+                options.clock.clone(),
+                &options.earlier_requests,
+            ),
+            on_wait: options.on_wait,
             base_url,
             token: options.token,
             clock: options.clock,
@@ -141,6 +116,16 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// What the request budget did so far (waits, the most requests in flight at once).
+    pub fn budget_stats(&self) -> BudgetStats {
+        self.budget.stats()
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.budget.limits().max_in_flight
     }
 
     /// HTTP requests sent so far, retries included.
@@ -179,8 +164,21 @@ impl Client {
         loop {
             attempt += 1;
             self.pace();
+            let permit = self.budget.acquire(&|wait| {
+                if wait > ANNOUNCE_AFTER
+                    && let Some(notice) = &self.on_wait
+                {
+                    notice(&format!(
+                        "waiting {:.0}s: {} requests went out in the last minute (the API allows {} a minute; see api.per_minute)",
+                        wait.as_secs_f64(),
+                        self.budget.limits().per_minute,
+                        crate::provider::budget::API_PER_MINUTE,
+                    ));
+                }
+            });
             let started = self.clock.instant();
             let result = self.send_once(method, path, body);
+            drop(permit);
             let elapsed = self.clock.instant().saturating_duration_since(started);
             let (outcome, retry_after) = match &result {
                 Ok((reply, retry_after)) => (Outcome::Status(reply.status), *retry_after),
@@ -191,7 +189,17 @@ impl Client {
                 Ok((reply, _)) if (200..300).contains(&reply.status) => return Ok(reply),
                 Ok((reply, _)) => {
                     if let Some(wait) = retry::delay(mode, outcome, attempt, retry_after) {
-                        self.clock.sleep(wait);
+                        let why = match reply.status {
+                            429 => "the API's rate limit was reached".to_string(),
+                            status => format!("HTTP {status}"),
+                        };
+                        self.wait(
+                            wait,
+                            &format!(
+                                "{why} on {method} {path}; retry {attempt} of {}",
+                                retry::MAX_RETRIES
+                            ),
+                        );
                         continue;
                     }
                     return Err(api_error(method, path, reply));
@@ -209,7 +217,13 @@ impl Client {
                 }
                 Err(Failure { message, .. }) => {
                     if let Some(wait) = retry::delay(mode, outcome, attempt, None) {
-                        self.clock.sleep(wait);
+                        self.wait(
+                            wait,
+                            &format!(
+                                "no reply to {method} {path} ({message}); retry {attempt} of {}",
+                                retry::MAX_RETRIES
+                            ),
+                        );
                         continue;
                     }
                     return Err(ProviderError::Transport {
@@ -230,7 +244,7 @@ impl Client {
     ) -> Result<(Reply, Option<u64>), Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{}", self.base_url, path);
-        let auth = format!("Bearer {}", self.token.0);
+        let auth = format!("Bearer {}", self.token.expose());
         let response = match (method, body) {
             ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
             ("DELETE", None) => self
@@ -339,8 +353,21 @@ impl Client {
         let until_reset = Duration::from_secs(reset.saturating_sub(now));
         let wait = until_reset / (remaining as u32 + 1);
         if !wait.is_zero() {
-            self.clock.sleep(wait.min(MAX_PACE));
+            self.wait(
+                wait.min(MAX_PACE),
+                &format!("{remaining} requests left in the API's hourly budget; spacing them out"),
+            );
         }
+    }
+
+    /// Sleeps on the clock, saying why first when it is long enough to be noticed.
+    fn wait(&self, wait: Duration, why: &str) {
+        if wait > ANNOUNCE_AFTER
+            && let Some(notice) = &self.on_wait
+        {
+            notice(&format!("waiting {:.0}s: {why}", wait.as_secs_f64()));
+        }
+        self.clock.sleep(wait);
     }
 
     fn audit(
@@ -366,71 +393,6 @@ impl Client {
             request_id,
             error,
         });
-    }
-}
-
-fn decode<T: DeserializeOwned>(
-    body: &Value,
-    key: &str,
-    method: &str,
-    path: &str,
-) -> Result<T, ProviderError> {
-    let value = body.get(key).ok_or_else(|| ProviderError::Decode {
-        method: method.into(),
-        path: path.into(),
-        message: format!("the reply has no `{key}`"),
-    })?;
-    serde_json::from_value(value.clone()).map_err(|e| ProviderError::Decode {
-        method: method.into(),
-        path: path.into(),
-        message: format!("`{key}`: {e}"),
-    })
-}
-
-fn api_error(method: &str, path: &str, reply: Reply) -> ProviderError {
-    let mut body: ApiErrorBody = serde_json::from_value(reply.body).unwrap_or(ApiErrorBody {
-        id: String::new(),
-        message: String::new(),
-        request_id: None,
-    });
-    if body.id.is_empty() {
-        body.id = "unknown_error".into();
-    }
-    if body.message.is_empty() {
-        body.message = "(no message)".into();
-    }
-    if body.request_id.is_none() {
-        body.request_id = reply.request_id;
-    }
-    ProviderError::Api {
-        method: method.into(),
-        path: path.into(),
-        status: reply.status,
-        body: Box::new(body),
-    }
-}
-
-/// Why one attempt got no reply.
-struct Failure {
-    message: String,
-    /// The request could not be built or sent at all (a bad header value or URL, a TLS setup refused):
-    /// a local error, never retried.
-    local: bool,
-}
-
-impl Failure {
-    fn of(error: &ureq::Error) -> Failure {
-        let (message, local) = match error {
-            ureq::Error::Timeout(_) => ("timed out".to_string(), false),
-            ureq::Error::ConnectionFailed => ("connection failed".to_string(), false),
-            ureq::Error::HostNotFound => ("host not found".to_string(), false),
-            // The network or the server: the request may have arrived.
-            ureq::Error::Io(_) | ureq::Error::Protocol(_) | ureq::Error::BodyStalled => {
-                (error.to_string(), false)
-            }
-            other => (other.to_string(), true),
-        };
-        Failure { message, local }
     }
 }
 

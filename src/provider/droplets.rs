@@ -91,11 +91,11 @@ impl Client {
                 Ok::<(), ProviderError>(())
             })?;
         } else {
-            for name in names {
-                found.extend(self.list_all::<Droplet>(
-                    &format!("/v2/droplets?name={}", encode(name)),
-                    "droplets",
-                )?);
+            let lookups = self.each_parallel(names, |name| {
+                self.list_all::<Droplet>(&format!("/v2/droplets?name={}", encode(name)), "droplets")
+            });
+            for result in lookups {
+                found.extend(result?);
             }
         }
         sort(&mut found);

@@ -1,8 +1,10 @@
 //! The DigitalOcean API: the only module that knows a `/v2` path or builds a request body. `client` is the
 //! wire (auth, retries, pacing, pages, audit); each other file is one resource's typed operations.
 
+pub mod account_view;
 pub mod actions;
 pub mod audit;
+pub mod budget;
 pub mod catalog;
 pub mod client;
 pub mod droplets;
@@ -10,16 +12,21 @@ pub mod error;
 pub mod inventory;
 pub mod models;
 pub mod pages;
+pub mod parallel;
+pub mod reply;
 pub mod retry;
 pub mod tags;
+pub mod token;
 pub mod url;
 
 pub use actions::DropletAction;
 pub use catalog::Catalog;
-pub use client::{Client, ClientOptions, Reply, Token};
+pub use client::{Client, ClientOptions};
 pub use droplets::{CreateDroplets, Created, ImageRef};
 pub use error::{ApiErrorBody, ProviderError};
 pub use inventory::Collection;
 pub use models::{Account, Action, Droplet, DropletStatus, Image, Region, Size, SshKey};
+pub use reply::Reply;
 pub use retry::RetryMode;
+pub use token::Token;
 pub use url::encode;

@@ -66,22 +66,46 @@ impl Client {
                     page,
                     source: Box::new(e),
                 })?;
-            let items = match reply.body.get(key) {
-                Some(Value::Array(items)) => items.clone(),
-                Some(Value::Null) | None => Vec::new(),
-                Some(_) => {
-                    return Err(ProviderError::Decode {
-                        method: "GET".into(),
-                        path: current,
-                        message: format!("`{key}` is not a list"),
-                    }
-                    .into());
-                }
-            };
+            let items = items_of(&reply.body, key, &current)?;
             seen += items.len() as u64;
             let count = items.len();
             on_page(items)?;
             next = next_page(&reply.body, &current, page, count, seen);
+            // The first page says how many there are: the rest go out together, a wave of at most the
+            // in-flight limit at a time, and are handed on in page order.
+            let total = reply.body.pointer("/meta/total").and_then(Value::as_u64);
+            if page == 1
+                && next.is_some()
+                && self.max_in_flight() > 1
+                && let Some(total) = total.filter(|t| *t > seen && count > 0)
+            {
+                let pages = total.div_ceil(count as u64) as usize;
+                let numbers: Vec<usize> = (2..=pages.min(MAX_PAGES)).collect();
+                for wave in numbers.chunks(self.max_in_flight()) {
+                    let replies = self.each_parallel(wave, |n| {
+                        let url = set_query_param(&current, "page", &n.to_string());
+                        self.send("GET", &url, None, RetryMode::Idempotent)
+                            .map(|reply| (url, reply))
+                            .map_err(|e| ProviderError::PartialListing {
+                                path: path.to_string(),
+                                page: *n,
+                                source: Box::new(e),
+                            })
+                    });
+                    for (n, result) in wave.iter().zip(replies) {
+                        let (url, reply) = result?;
+                        requested.insert(url.clone());
+                        let items = items_of(&reply.body, key, &url)?;
+                        page = *n;
+                        seen += items.len() as u64;
+                        let count = items.len();
+                        on_page(items)?;
+                        next = next_page(&reply.body, &url, page, count, seen);
+                    }
+                }
+                // Items added while listing can spill onto one more page: the usual links take over.
+                next = next.filter(|n| !requested.contains(n));
+            }
             if page >= MAX_PAGES && next.is_some() {
                 return Err(ProviderError::Decode {
                     method: "GET".into(),
@@ -92,6 +116,19 @@ impl Client {
             }
         }
         Ok(())
+    }
+}
+
+/// The `key` list of one page.
+fn items_of(body: &Value, key: &str, url: &str) -> Result<Vec<Value>, ProviderError> {
+    match body.get(key) {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        Some(Value::Null) | None => Ok(Vec::new()),
+        Some(_) => Err(ProviderError::Decode {
+            method: "GET".into(),
+            path: url.to_string(),
+            message: format!("`{key}` is not a list"),
+        }),
     }
 }
 

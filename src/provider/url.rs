@@ -60,6 +60,18 @@ pub fn check_base_url(url: &str) -> Result<String, ProviderError> {
     }
 }
 
+/// Whether a checked base URL points at this machine (the sandbox, tests), where no rate limit applies.
+pub fn is_loopback_url(url: &str) -> bool {
+    let authority = url
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    is_loopback(host)
+}
+
 fn is_port(text: &str) -> bool {
     text.parse::<u16>().is_ok()
 }

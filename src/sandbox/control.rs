@@ -160,6 +160,10 @@ struct SeedBody {
     load_balancers: usize,
     #[serde(default)]
     projects: usize,
+    #[serde(default)]
+    functions_namespaces: usize,
+    #[serde(default)]
+    reserved_ips: usize,
 }
 
 fn seed_body(inner: &mut Inner, b: &Value) -> Result<Value, ApiError> {
@@ -249,13 +253,15 @@ fn seed_body(inner: &mut Inner, b: &Value) -> Result<Value, ApiError> {
         );
     }
     let data = &mut inner.state.data;
-    let parts: [(&str, usize); 6] = [
+    let parts: [(&str, usize); 8] = [
         ("firewalls", b.firewalls),
         ("databases", b.databases),
         ("vpcs", b.vpcs),
         ("domains", b.domains),
         ("load_balancers", b.load_balancers),
         ("projects", b.projects),
+        ("functions_namespaces", b.functions_namespaces),
+        ("reserved_ips", b.reserved_ips),
     ];
     for (name, n) in parts {
         if n == 0 {
@@ -272,6 +278,8 @@ fn seed_body(inner: &mut Inner, b: &Value) -> Result<Value, ApiError> {
             "vpcs" => seed::vpcs(data, n, now),
             "domains" => seed::domains(data, n),
             "load_balancers" => seed::load_balancers(data, n, now),
+            "functions_namespaces" => seed::functions_namespaces(data, n, now),
+            "reserved_ips" => seed::reserved_ips(data, n),
             _ => seed::projects(data, n, now),
         }
         out.insert(name.into(), json!({ "count": n }));

@@ -104,6 +104,11 @@ pub struct Data {
     pub domains: Vec<Domain>,
     pub projects: Vec<Value>,
     pub load_balancers: Vec<Value>,
+    /// Absent from state files of older builds.
+    #[serde(default)]
+    pub functions_namespaces: Vec<Value>,
+    #[serde(default)]
+    pub reserved_ips: Vec<Value>,
 }
 
 impl Data {

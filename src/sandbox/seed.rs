@@ -234,3 +234,43 @@ pub fn load_balancers(data: &mut Data, n: usize, now_ms: i64) {
         }));
     }
 }
+
+/// Functions namespaces in the shape the API lists them, `key` included (a secret the client must never
+/// show; the sandbox hands one out so that tests can check it does not).
+pub fn functions_namespaces(data: &mut Data, n: usize, now_ms: i64) {
+    let regions = available_regions();
+    for i in 0..n {
+        let k = data.functions_namespaces.len() + 1;
+        let id = uuid(data, "functions-namespace");
+        let region = regions[i % regions.len()].slug;
+        data.functions_namespaces.push(json!({
+            "api_host": format!("https://faas-{region}-{}.doserverless.example", &ids::hex40(&id)[..8]),
+            "namespace": format!("fn-{id}"),
+            "created_at": iso8601(now_ms),
+            "updated_at": iso8601(now_ms),
+            "label": format!("namespace-{k}"),
+            "region": region,
+            "uuid": id,
+            "key": format!("sandboxkey{}", ids::hex40(&format!("fn-key-{id}"))),
+        }));
+    }
+}
+
+/// Reserved IPs held in nyc1 and assigned to no droplet, from 198.18.0.0/15 (never a droplet's range).
+pub fn reserved_ips(data: &mut Data, n: usize) {
+    let region = REGIONS
+        .iter()
+        .find(|r| r.slug == "nyc1")
+        .unwrap_or(&REGIONS[0]);
+    let project = data.projects.first().map(|p| p["id"].clone());
+    for _ in 0..n {
+        let k = data.reserved_ips.len();
+        data.reserved_ips.push(json!({
+            "ip": format!("198.18.{}.{}", k / 250, 1 + k % 250),
+            "region": region.to_json(),
+            "droplet": null,
+            "locked": false,
+            "project_id": project,
+        }));
+    }
+}

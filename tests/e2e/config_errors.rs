@@ -116,12 +116,12 @@ fn a_missing_config_file() {
 fn durations_are_checked_where_they_are_written() {
     // One syntax everywhere; a value too long to wait for is refused at its line, not when apply starts.
     let yaml = config_with_hosts(NO_API, "          app-1: {}\n").replace(
-        "        poll_interval: 0s\n",
+        "        poll_interval: 10ms\n",
         "        poll_interval: 1.5s\n        timeout: 99999999h\n        delete_timeout: 10 minutes\n",
     );
     check("config_durations", &yaml, &["validate", "--offline"]);
     let yaml = config_with_hosts(NO_API, "          app-1: {}\n")
-        .replace("poll_interval: 0s", "timeout: 99999999h");
+        .replace("poll_interval: 10ms", "timeout: 99999999h");
     check(
         "config_duration_too_long",
         &yaml,

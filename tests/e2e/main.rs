@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account;
 mod apply;
 mod cli;
 mod client;
@@ -13,12 +14,14 @@ mod exec;
 mod ingest;
 mod lifecycle;
 mod plan;
+mod safety;
 mod sandbox;
 mod secrets;
 
 fn main() {
     support::harness::run(
         [
+            account::tests(),
             apply::tests(),
             cli::tests(),
             client::tests(),
@@ -27,6 +30,7 @@ fn main() {
             ingest::tests(),
             lifecycle::tests(),
             plan::tests(),
+            safety::tests(),
             sandbox::tests(),
             secrets::tests(),
         ]

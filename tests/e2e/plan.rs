@@ -13,7 +13,8 @@ pub fn tests() -> Vec<Case> {
         case!(drift_and_leftovers_plan_as_update_replace_and_destroy),
         case!(detailed_exitcode_is_zero_without_changes),
         case!(an_unmanaged_droplet_with_a_desired_name_is_a_conflict),
-        case!(two_managed_droplets_with_one_name_are_refused_with_their_ids),
+        case!(older_duplicates_are_planned_for_deletion_keeping_the_oldest),
+        case!(another_configs_droplets_in_the_same_env_are_left_alone),
         case!(validate_checks_the_catalogue_and_names_file_positions),
         case!(a_plan_lists_only_the_env_not_the_account),
         case!(a_saved_plan_carries_fingerprints),
@@ -89,13 +90,65 @@ fn an_unmanaged_droplet_with_a_desired_name_is_a_conflict() {
     snapshot!("plan_conflict_unmanaged", out.transcript(&project));
 }
 
-fn two_managed_droplets_with_one_name_are_refused_with_their_ids() {
+fn older_duplicates_are_planned_for_deletion_keeping_the_oldest() {
     let sb = TestSandbox::start();
     sb.seed(json!({"droplets": 1, "name_prefix": "staging-app-", "tags": TestSandbox::managed("staging", "app")}));
     sb.seed(json!({"droplets": 1, "name_prefix": "staging-app-", "tags": TestSandbox::managed("staging", "app")}));
-    let project = Project::new(&config_with_hosts(&sb.url, THREE_HOSTS));
-    let out = project.run(&["plan"]).code(1);
-    snapshot!("plan_conflict_duplicates", out.transcript(&project));
+    // The seed's image, so that the kept one is only adopted.
+    let project = Project::new(&config_with_hosts(
+        &sb.url,
+        "          app-1: { role: app, image: ubuntu-24-04-x64 }\n",
+    ));
+    let out = project.run(&["plan"]).success();
+    snapshot!("plan_duplicates", out.transcript(&project));
+    project.run(&["apply", "--auto-approve"]).success();
+    let left: Vec<u64> = sb
+        .droplets()
+        .iter()
+        .map(|d| d["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(left, [400000001], "the oldest stays");
+    project.run(&["plan", "--detailed-exitcode"]).success();
+}
+
+fn another_configs_droplets_in_the_same_env_are_left_alone() {
+    let sb = TestSandbox::start();
+    let named = |name: &str, hosts: &str| {
+        config_with_hosts(&sb.url, hosts).replacen("cloud:", &format!("name: {name}\ncloud:"), 1)
+    };
+    let shop = Project::new(&named("shop", "          app-1: {}\n          web-1: {}\n"));
+    let blog = Project::new(&named("blog", "          app-1: {}\n          db-1: {}\n"));
+    shop.run(&["apply", "--auto-approve"]).success();
+    // The blog wants app-1 too: a conflict, reported, nothing touched.
+    let out = blog.run(&["plan"]).code(1);
+    out.assert_stderr_has("belongs to another config, `shop`");
+    // Without that clash, each plans only its own, and destroys only its own.
+    let blog = Project::new(&named("blog", "          db-1: {}\n"));
+    blog.run(&["apply", "--auto-approve"]).success();
+    shop.run(&["plan", "--detailed-exitcode"]).success();
+    blog.run(&["plan", "--detailed-exitcode"]).success();
+    blog.run(&["destroy", "--auto-approve"]).success();
+    assert_eq!(sb.names(), ["staging-app-1", "staging-web-1"]);
+    // A config without `name:` sees neither (they carry a name tag); adding `name:` to it takes its own
+    // unnamed droplets in place.
+    let old = Project::new(&config_with_hosts(&sb.url, "          db-2: {}\n"));
+    old.run(&["apply", "--auto-approve"]).success();
+    let before: Vec<u64> = sb
+        .droplets()
+        .iter()
+        .map(|d| d["id"].as_u64().unwrap())
+        .collect();
+    old.write("stagecraft.yml", &named("blog", "          db-2: {}\n"));
+    old.run(&["plan"])
+        .success()
+        .assert_stdout_has("+stagecraft:name:blog");
+    old.run(&["apply", "--auto-approve"]).success();
+    let after: Vec<u64> = sb
+        .droplets()
+        .iter()
+        .map(|d| d["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(before, after);
 }
 
 fn validate_checks_the_catalogue_and_names_file_positions() {

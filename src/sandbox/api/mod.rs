@@ -3,6 +3,7 @@
 //! the state is changed only through typed calls.
 
 mod account;
+mod account_extras;
 mod actions;
 mod catalogue;
 mod create;
@@ -46,6 +47,7 @@ pub fn handle(
         Route::Tags(r) => tags::handle(state, ctx, req, r),
         Route::Catalogue(r) => catalogue::handle(ctx, req, r),
         Route::Inventory(r) => inventory::handle(state, ctx, req, r),
+        Route::Extras(r) => account_extras::handle(state, ctx, req, r),
     }
 }
 

@@ -2,7 +2,7 @@
 //! templates and turns a matched template into its own route enum, so serving a new resource means
 //! a new file and one more entry in `FAMILIES`, not a longer match.
 
-use super::{account, actions, catalogue, droplets, inventory, tags};
+use super::{account, account_extras, actions, catalogue, droplets, inventory, tags};
 use crate::sandbox::http::percent_decode;
 
 /// The methods the API serves; HEAD is answered as GET with the body left out.
@@ -36,6 +36,7 @@ pub enum Route {
     Tags(tags::TagRoute),
     Catalogue(catalogue::CatalogueRoute),
     Inventory(inventory::InventoryRoute),
+    Extras(account_extras::ExtrasRoute),
 }
 
 /// A resource family: the path templates it answers (`{id}` stands for one non-empty segment) and
@@ -45,13 +46,14 @@ pub struct Family {
     pub parse: fn(Method, &'static str, &[String]) -> Option<Route>,
 }
 
-const FAMILIES: [&Family; 6] = [
+const FAMILIES: [&Family; 7] = [
     &droplets::FAMILY,
     &actions::FAMILY,
     &account::FAMILY,
     &tags::FAMILY,
     &catalogue::FAMILY,
     &inventory::FAMILY,
+    &account_extras::FAMILY,
 ];
 
 /// Where a request goes.

@@ -16,7 +16,58 @@ pub fn tests() -> Vec<Case> {
         case!(an_unmanaged_droplet_is_never_touched),
         case!(a_saved_plan_applies_and_a_stale_one_is_refused),
         case!(the_readme_quick_start_works_offline_with_no_token),
+        case!(two_applies_from_two_machines_at_once_leave_one_droplet_per_name),
     ]
+}
+
+/// Two CI runners apply one config from two checkouts at once (no shared lock file): the creates race
+/// (the sandbox holds each create for a second, so both are sent before either lands), and both
+/// applies converge on the oldest droplet of each name.
+fn two_applies_from_two_machines_at_once_leave_one_droplet_per_name() {
+    let sb = TestSandbox::start();
+    sb.fault(
+        json!({"method": "POST", "path": "/v2/droplets", "kind": "latency", "latency_ms": 1000}),
+    );
+    let config = config_with_hosts(&sb.url, &hosts(3));
+    let runners = [Project::new(&config), Project::new(&config)];
+    let args = ["apply", "--auto-approve"];
+    let children: Vec<_> = runners
+        .iter()
+        .map(|p| {
+            p.command(&args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = crate::support::Output::new(&args, child.wait_with_output().unwrap()).success();
+        out.assert_no_canary();
+    }
+    assert_eq!(
+        sb.count("POST /v2/droplets"),
+        2,
+        "both sent their create: the race happened"
+    );
+    assert_eq!(
+        sb.names(),
+        expected_names(3),
+        "exactly one droplet per name"
+    );
+    // Each kept the oldest: the same ids, whichever runner made them.
+    let ids: Vec<u64> = sb
+        .droplets()
+        .iter()
+        .map(|d| d["id"].as_u64().unwrap())
+        .collect();
+    assert!(
+        ids.iter().all(|id| *id <= 400000003),
+        "the first batch's droplets stay: {ids:?}"
+    );
+    for runner in &runners {
+        runner.run(&["plan", "--detailed-exitcode"]).success();
+    }
 }
 
 fn create_then_delete_round_trip_and_a_second_apply_sends_nothing() {
@@ -139,7 +190,7 @@ fn the_readme_quick_start_works_offline_with_no_token() {
             "staging",
             "--auto-approve",
             "--poll-interval",
-            "0s",
+            "10ms",
         ])
         .success();
     assert!(
@@ -165,7 +216,7 @@ fn the_readme_quick_start_works_offline_with_no_token() {
             "destroy",
             "--auto-approve",
             "--poll-interval",
-            "0s",
+            "10ms",
         ])
         .success();
 }

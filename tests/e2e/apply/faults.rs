@@ -56,6 +56,7 @@ fn apply_in_process(
         timeout: Duration::from_secs(600),
         delete_timeout: Duration::from_secs(600),
         resize_disk: false,
+        kind: stagecraft::apply::RunKind::Apply,
         clock: Arc::new(clock.clone()),
     };
     let mut progress = Recorder::default();

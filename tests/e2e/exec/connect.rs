@@ -91,6 +91,8 @@ fn refusals_give_up_at_the_connect_timeout() {
 fn a_changed_host_key_is_refused_with_the_fix() {
     let (mut sshd, _api, project) = setup("a_changed_host_key_is_refused_with_the_fix");
     run(&project, &["exec", "app-1", "--", "true"]).success();
+    // A rebuilt droplet drops its connections; stopping the test sshd only stops its listener.
+    project.close_masters();
     sshd.stop();
     sshd.new_host_key();
     sshd.start();
@@ -121,6 +123,7 @@ fn a_changed_host_key_is_refused_with_the_fix() {
 
     // In a fan-out, the summary names the host and the fix.
     let kh = std::fs::read_to_string(known_hosts(&project)).unwrap();
+    project.close_masters();
     sshd.stop();
     sshd.new_host_key();
     sshd.start();

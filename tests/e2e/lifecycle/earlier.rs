@@ -29,7 +29,7 @@ fn an_earlier_builds_droplets_are_retagged_not_replaced() {
     let config = fixture("stagecraft.yml").replace(
         "      token_env: DO_TOKEN\n",
         &format!(
-            "      token_env: DO_TOKEN\n      api_url: {}\n      apply: {{ poll_interval: 0s }}\n",
+            "      token_env: DO_TOKEN\n      api_url: {}\n      apply: {{ poll_interval: 10ms }}\n",
             sb.url
         ),
     );

@@ -254,7 +254,7 @@ pub fn config_with_hosts(api_url: &str, hosts: &str) -> String {
       default_region: nyc1
       default_size: s-1vcpu-1gb
       apply:
-        poll_interval: 0s
+        poll_interval: 10ms
       hosts:
         staging:
 {hosts}"
