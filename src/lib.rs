@@ -12,11 +12,11 @@
 //! | `exec` | hosts over the system's OpenSSH: targets, quoting, fan-out, retries, shared connections, containers; `ssh` logins and `inventory` | `plan`, `ownership`, `provider`, `config` |
 //! | `account` | `status --account`: the account's other droplets, domains, projects, firewalls, VPCs, reserved IPs, Functions namespaces, and name conflicts | `provider`, `ownership`, `config` |
 //! | `ingest` | the account's inventory into PostgreSQL or SQLite, runs and audit rows, `apply --db`'s action log | `provider`, `clock` |
-//! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names) |
+//! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names), `clock` (the duration syntax) |
 //! | `ownership` | which droplets and tags are stagecraft's: tag names and prefixes, the hashes carried as tags, what a retag may remove and in what order | `provider` (the `Droplet` model only) |
 //! | `provider` | the DigitalOcean API: the only place a `/v2` path or a request body is written; one file per resource (`droplets`, `actions`, `tags`, `catalog`, `inventory`) over the wire (`client`: auth, retries, pacing; `pages`; `audit`) | `clock` |
-//! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product | — |
-//! | `clock` | time, injectable: every wait goes through it so tests never sleep | — |
+//! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product but the duration syntax | `clock` (`parse_duration` only) |
+//! | `clock` | time, injectable: every wait goes through it so tests never sleep; the one duration syntax | — |
 //! | `exit` | the one table of exit codes | — |
 
 pub mod account;
@@ -35,6 +35,17 @@ pub mod sandbox;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+
+/// `0.1.0 (1a2b3c4d5 2026-11-22)`: the version, git commit and build date (`build.rs`), as `--version`
+/// prints it.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("STAGECRAFT_GIT_COMMIT"),
+    " ",
+    env!("STAGECRAFT_BUILD_DATE"),
+    ")"
+);
 
 /// Runs the command line `args` (program name first) and returns the process exit code.
 pub fn run<I, T>(args: I) -> ExitCode

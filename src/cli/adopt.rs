@@ -9,6 +9,15 @@ use super::args::AdoptArgs;
 use crate::apply::EnvLock;
 use crate::exit;
 
+/// `adopt --json`: the droplet now managed as the host, and the tags that made it so.
+#[derive(Debug, serde::Serialize)]
+struct Adopted<'a> {
+    env: &'a str,
+    droplet_name: &'a str,
+    droplet_id: u64,
+    tags_added: &'a [String],
+}
+
 pub fn run(session: &Session, args: &AdoptArgs) -> anyhow::Result<ExitCode> {
     let config = session.config()?;
     let env = session.env(&config)?;
@@ -25,11 +34,20 @@ pub fn run(session: &Session, args: &AdoptArgs) -> anyhow::Result<ExitCode> {
     let client = session.client(&config)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let (droplet, added) = crate::apply::adopt::adopt(&client, host, args.id)?;
-    session.out.stdout(&crate::output::apply::render_adopted(
-        &droplet.name,
-        droplet.id,
-        &env,
-        &added,
-    ));
+    if session.out.json {
+        session.out.stdout_json(&Adopted {
+            env: &env,
+            droplet_name: &droplet.name,
+            droplet_id: droplet.id,
+            tags_added: &added,
+        });
+    } else {
+        session.out.stdout(&crate::output::apply::render_adopted(
+            &droplet.name,
+            droplet.id,
+            &env,
+            &added,
+        ));
+    }
     Ok(exit::code(exit::SUCCESS))
 }

@@ -24,13 +24,12 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let config = session.config()?;
     let env = session.env(&config)?;
-    let options = options(
-        session,
-        &config,
-        args.poll_interval.as_deref(),
-        args.timeout.as_deref(),
-        None,
-    )?;
+    let flags = Timings {
+        poll_interval: args.poll_interval,
+        timeout: args.timeout,
+        delete_timeout: None,
+    };
+    let options = options(session, &config, flags)?;
     let client = session.client(&config)?;
     let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
@@ -53,16 +52,14 @@ pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
 pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
     let config = session.config()?;
     let env = session.env(&config)?;
-    let options = options(
-        session,
-        &config,
-        args.poll_interval.as_deref(),
-        None,
-        args.timeout.as_deref(),
-    )?;
+    let flags = Timings {
+        poll_interval: args.poll_interval,
+        timeout: None,
+        delete_timeout: args.timeout,
+    };
     let options = ApplyOptions {
         kind: apply::RunKind::Destroy,
-        ..options
+        ..options(session, &config, flags)?
     };
     let client = session.client(&config)?;
     let options = checked(options, &client)?;
@@ -167,43 +164,43 @@ fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<(
     Ok(())
 }
 
-fn options(
-    session: &Session,
-    config: &Config,
-    poll: Option<&str>,
-    timeout: Option<&str>,
-    delete_timeout: Option<&str>,
-) -> anyhow::Result<ApplyOptions> {
+/// The timings given on the command line; each one missing comes from the config, else the default.
+struct Timings {
+    poll_interval: Option<Duration>,
+    timeout: Option<Duration>,
+    delete_timeout: Option<Duration>,
+}
+
+fn options(session: &Session, config: &Config, flags: Timings) -> anyhow::Result<ApplyOptions> {
     let settings = config.provider().apply.clone().unwrap_or_default();
-    let parse = |flag: Option<&str>,
-                 configured: Option<&String>,
-                 what: &str,
-                 default: Duration|
-     -> anyhow::Result<Duration> {
-        match flag.or(configured.map(String::as_str)) {
-            Some(text) => parse_duration(text)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("reading {what}")),
-            None => Ok(default),
-        }
+    // The config's values were checked when it was loaded; the position is named all the same, in case.
+    let pick = |flag: Option<Duration>, configured: &Option<String>, key: &str, default| match (
+        flag, configured,
+    ) {
+        (Some(flag), _) => Ok(flag),
+        (None, Some(text)) => parse_duration(text).with_context(|| {
+            let pos = config.position(&["cloud", "providers", "digitalocean", "apply", key]);
+            format!(
+                "{}:{}:{}: apply.{key}",
+                config.path.display(),
+                pos.line,
+                pos.col
+            )
+        }),
+        (None, None) => Ok(default),
     };
     Ok(ApplyOptions {
-        poll_interval: parse(
-            poll,
-            settings.poll_interval.as_ref(),
-            "the poll interval",
+        poll_interval: pick(
+            flags.poll_interval,
+            &settings.poll_interval,
+            "poll_interval",
             DEFAULT_POLL,
         )?,
-        timeout: parse(
-            timeout,
-            settings.timeout.as_ref(),
-            "the timeout",
-            DEFAULT_TIMEOUT,
-        )?,
-        delete_timeout: parse(
-            delete_timeout,
-            settings.delete_timeout.as_ref(),
-            "the delete timeout",
+        timeout: pick(flags.timeout, &settings.timeout, "timeout", DEFAULT_TIMEOUT)?,
+        delete_timeout: pick(
+            flags.delete_timeout,
+            &settings.delete_timeout,
+            "delete_timeout",
             DEFAULT_TIMEOUT,
         )?,
         resize_disk: settings.resize_disk.unwrap_or(false),

@@ -1,13 +1,16 @@
 //! The command line, as clap types. Parsed once, then resolved into a [`super::Session`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::clock::parse_duration;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "stagecraft",
-    version,
+    version = crate::LONG_VERSION,
     about = "Make DigitalOcean droplets match stagecraft.yml: plan, apply, ingest, exec, sandbox."
 )]
 pub struct Cli {
@@ -17,10 +20,14 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options of every command, shown after each command's own (a command they do nothing for hides them
+/// and refuses them: see `surface.rs`).
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file.
     #[arg(
+        value_name = "FILE",
         short = 'c',
         long = "config",
         global = true,
@@ -29,27 +36,29 @@ pub struct GlobalArgs {
     )]
     pub config: PathBuf,
     /// Environment to work on (default: `default_env`, else the only one defined).
-    #[arg(long, global = true, env = "STAGECRAFT_ENV")]
+    #[arg(long, global = true, env = "STAGECRAFT_ENV", value_name = "ENV")]
     pub env: Option<String>,
     /// DigitalOcean API base URL (default: the config's `api_url`, else https://api.digitalocean.com).
-    #[arg(long, global = true, env = "DIGITALOCEAN_API_URL")]
+    #[arg(long, global = true, env = "DIGITALOCEAN_API_URL", value_name = "URL")]
     pub api_url: Option<String>,
-    /// Run against a local sandbox API (state kept in the user data directory) instead of DigitalOcean.
+    /// Run against a local sandbox API (state kept in the user data directory) instead of DigitalOcean;
+    /// DIGITALOCEAN_API_URL and the config's `api_url` are then ignored.
     #[arg(long, global = true)]
     pub sandbox: bool,
-    /// Machine-readable JSON on stdout.
+    /// Machine-readable JSON on stdout (the format is documented and stable).
     #[arg(long, global = true)]
     pub json: bool,
     /// Only errors on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// More detail on stderr.
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    /// Colour: `auto` on a terminal unless NO_COLOR is set, `always` (pipes too), or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
     /// A .env file to read (default: `.env` beside the config, when present). Real variables win.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
 }
 
@@ -85,9 +94,12 @@ pub enum Command {
     /// A local DigitalOcean API simulator.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
-    /// Print the JSON Schema of stagecraft.yml.
-    #[command(hide = true)]
+    /// Print the JSON Schema of stagecraft.yml (for editors; checked in as schemas/stagecraft.schema.json).
     Schema,
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish (see the README to install).
+    Completions(super::generate::CompletionsArgs),
+    /// Print the man page stagecraft(1), or write one page per command with --dir.
+    Man(super::generate::ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,11 +141,11 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub auto_approve: bool,
     /// How often to list pending droplets (default: config `apply.poll_interval`, else 5s).
-    #[arg(long)]
-    pub poll_interval: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
     /// How long to wait for droplets to become ready (default: config `apply.timeout`, else 10m).
-    #[arg(long)]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
     /// Record every dispatched action in this database's `ops.do_actions` (default: STAGECRAFT_DATABASE_URL
     /// when set, from the environment or .env; never DATABASE_URL).
     #[arg(long)]
@@ -142,13 +154,15 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
+    /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,
     /// How long to wait for deletions (default: config `apply.delete_timeout`, else 10m).
-    #[arg(long)]
-    pub timeout: Option<String>,
-    #[arg(long)]
-    pub poll_interval: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// How often to list the droplets being deleted (default: config `apply.poll_interval`, else 5s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

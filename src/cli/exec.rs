@@ -3,8 +3,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
-
 use super::Session;
 use crate::config::Config;
 use crate::exec::{self, ExecContext, ExecOptions, Selection};
@@ -29,11 +27,11 @@ pub struct ExecArgs {
     #[arg(long, default_value_t = exec::DEFAULT_PARALLEL as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub parallel: u32,
     /// How long to keep retrying refused connections while a droplet's sshd starts (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::clock::parse_duration)]
     pub connect_timeout: Duration,
     /// An extra `ssh -o` option (`Key=Value`), repeatable, e.g. `ProxyJump=bastion`. stagecraft's own
     /// options (batch mode, its known_hosts, accept-new) come first and cannot be overridden.
-    #[arg(long = "ssh-option", value_name = "KEY=VALUE")]
+    #[arg(long = "ssh-option", value_name = "KEY=VALUE", value_parser = parse_ssh_option)]
     pub ssh_options: Vec<String>,
     /// Run the command inside this Docker container on the host (`docker exec`).
     #[arg(long, value_name = "NAME")]
@@ -43,14 +41,18 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    crate::clock::parse_duration(text)
+/// `Key=Value`, as `ssh -o` takes it: anything else would reach ssh as a bare word and fail there, or
+/// worse, be read as a different option.
+fn parse_ssh_option(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((key, _)) if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(text.to_string())
+        }
+        _ => Err("expected KEY=VALUE, e.g. ProxyJump=bastion".into()),
+    }
 }
 
 pub fn run(session: &Session, args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    if session.global.json {
-        bail!("exec streams the remote command's own output; --json is not supported");
-    }
     let config = session.config()?;
     let env = session.env(&config)?;
     let client = session.client(&config)?;
@@ -91,5 +93,25 @@ pub fn context<'a>(
         path: std::env::var_os("PATH"),
         clock: session.clock.as_ref(),
         out: &session.out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ssh_option;
+
+    #[test]
+    fn ssh_options_are_key_equals_value() {
+        for ok in [
+            "ProxyJump=bastion",
+            "ServerAliveInterval=5",
+            "SetEnv=A=b c",
+            "LogLevel=",
+        ] {
+            assert_eq!(parse_ssh_option(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["foo", "=x", "Proxy Jump=x", "-oX=y", ""] {
+            assert!(parse_ssh_option(bad).is_err(), "{bad:?}");
+        }
     }
 }

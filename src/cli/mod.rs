@@ -4,6 +4,7 @@ pub mod adopt;
 pub mod apply;
 pub mod args;
 pub mod exec;
+pub mod generate;
 pub mod ingest;
 pub mod inventory;
 pub mod plan;
@@ -11,15 +12,15 @@ pub mod sandbox;
 pub mod session;
 pub mod ssh;
 pub mod status;
+pub mod surface;
 pub mod validate;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 pub use args::{Cli, Command, GlobalArgs};
+pub use generate::schema_text;
 pub use session::Session;
 
 use crate::exit;
@@ -30,7 +31,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match surface::parse(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -43,8 +44,11 @@ where
         }
     };
     let out = make_out(&cli.global);
-    let result =
-        Session::new(cli.global, out.clone()).and_then(|session| dispatch(&session, &cli.command));
+    let result = match generate::run(&out, &cli.command) {
+        Some(result) => result,
+        None => Session::new(cli.global, out.clone())
+            .and_then(|session| dispatch(&session, &cli.command)),
+    };
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -62,6 +66,10 @@ fn make_out(global: &GlobalArgs) -> Out {
             std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
         }
     };
+    // `console` decides by itself whether a stream is a terminal; the user's choice overrides that, so
+    // `--color always` colours a pipe too.
+    console::set_colors_enabled(color);
+    console::set_colors_enabled_stderr(color);
     Out {
         quiet: global.quiet,
         verbose: global.verbose,
@@ -80,21 +88,12 @@ fn dispatch(session: &Session, command: &Command) -> anyhow::Result<ExitCode> {
         Command::Inventory(args) => inventory::run(session, args),
         Command::Sandbox(args::SandboxCommand::Serve(args)) => sandbox::serve(session, args),
         Command::Sandbox(args::SandboxCommand::Reset) => sandbox::reset(session),
-        Command::Schema => {
-            session.out.stdout_raw(&schema_text());
-            Ok(exit::code(exit::SUCCESS))
+        Command::Schema | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("generate::run answers these before a session exists")
         }
         Command::Apply(args) => apply::run(session, args),
         Command::Destroy(args) => apply::destroy(session, args),
         Command::Status(args) => status::run(session, args),
         Command::Adopt(args) => adopt::run(session, args),
     }
-}
-
-/// The checked-in `schemas/stagecraft.schema.json`, generated from the config types.
-pub fn schema_text() -> String {
-    let mut text =
-        serde_json::to_string_pretty(&crate::config::model::json_schema()).expect("plain JSON");
-    text.push('\n');
-    text
 }

@@ -208,8 +208,7 @@ impl Session {
             };
             if let Some(boot) = self.env_vars.get("STAGECRAFT_SANDBOX_BOOT_TIME") {
                 options.boot_time = crate::clock::parse_duration(boot)
-                    .map_err(anyhow::Error::msg)
-                    .context("STAGECRAFT_SANDBOX_BOOT_TIME")?;
+                    .context("reading STAGECRAFT_SANDBOX_BOOT_TIME")?;
             }
             let sandbox = Sandbox::start(options).with_context(|| {
                 format!(

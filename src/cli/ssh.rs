@@ -4,10 +4,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
-
 use super::Session;
-use super::exec::{context, parse_timeout};
+use super::exec::context;
 use crate::exec::login::{LoginOptions, login};
 
 #[derive(Debug, clap::Args)]
@@ -19,7 +17,7 @@ pub struct SshArgs {
     #[arg(long)]
     pub private: bool,
     /// How long to keep retrying refused connections while a droplet's sshd starts (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::clock::parse_duration)]
     pub connect_timeout: Duration,
     /// More ssh options after `--`, e.g. `-- -L 8080:localhost:80 -A`; stagecraft's own come first.
     #[arg(last = true, value_name = "SSH ARGS", allow_hyphen_values = true)]
@@ -27,9 +25,6 @@ pub struct SshArgs {
 }
 
 pub fn run(session: &Session, args: &SshArgs) -> anyhow::Result<ExitCode> {
-    if session.global.json {
-        bail!("ssh is an interactive login; --json is not supported");
-    }
     let config = session.config()?;
     let env = session.env(&config)?;
     let client = session.client(&config)?;

@@ -2,9 +2,23 @@
 
 use std::process::ExitCode;
 
+use serde::Serialize;
+
 use super::Session;
 use super::args::ValidateArgs;
 use crate::exit;
+
+/// `validate --json`: what was checked. Any failed check is an error instead (exit 1, nothing on stdout).
+#[derive(Debug, Serialize)]
+struct Checked {
+    config: String,
+    environments: Vec<String>,
+    hosts: usize,
+    offline_checks: &'static str,
+    /// `skipped` with `--offline`.
+    api_checks: &'static str,
+    ssh_keys: Vec<String>,
+}
 
 pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let config = session.config()?;
@@ -14,24 +28,39 @@ pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     };
     let all: Vec<_> = envs.iter().flat_map(|e| config.desired_hosts(e)).collect();
     let hosts = all.len();
-    session.out.stdout(&format!(
-        "{}: offline checks passed ({} environment{}, {hosts} host{}).",
-        config.path.display(),
-        envs.len(),
-        plural(envs.len()),
-        plural(hosts)
-    ));
-    if args.offline {
-        return Ok(exit::code(exit::SUCCESS));
+    let json = session.out.json;
+    if !json {
+        session.out.stdout(&format!(
+            "{}: offline checks passed ({} environment{}, {hosts} host{}).",
+            config.path.display(),
+            envs.len(),
+            plural(envs.len()),
+            plural(hosts)
+        ));
     }
-    let client = session.client(&config)?;
-    let catalog = client.catalog(all.iter().map(|h| h.image.as_str()))?;
-    crate::plan::check_catalog(&config, &all, &catalog)?;
-    session.out.stdout(&format!(
-        "{}: API checks passed (SSH key `{}`, regions, sizes and images exist and fit together).",
-        config.path.display(),
-        config.provider().key_names().join("`, `")
-    ));
+    let keys = config.provider().key_names();
+    if !args.offline {
+        let client = session.client(&config)?;
+        let catalog = client.catalog(all.iter().map(|h| h.image.as_str()))?;
+        crate::plan::check_catalog(&config, &all, &catalog)?;
+        if !json {
+            session.out.stdout(&format!(
+                "{}: API checks passed (SSH key `{}`, regions, sizes and images exist and fit together).",
+                config.path.display(),
+                keys.join("`, `")
+            ));
+        }
+    }
+    if json {
+        session.out.stdout_json(&Checked {
+            config: config.path.display().to_string(),
+            environments: envs,
+            hosts,
+            offline_checks: "passed",
+            api_checks: if args.offline { "skipped" } else { "passed" },
+            ssh_keys: keys,
+        });
+    }
     Ok(exit::code(exit::SUCCESS))
 }
 

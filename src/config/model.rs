@@ -192,18 +192,21 @@ pub struct Ssh {
     pub identity_file: Option<String>,
 }
 
-/// Timings of `apply` and `destroy`, as durations such as `5s`, `500ms`, `10m`.
+/// Timings of `apply` and `destroy`, as durations: a number and a unit, e.g. `500ms`, `1.5s`, `10m`, `1h`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplySettings {
+    /// How often to list pending droplets (default `5s`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(ms|s|m|h)$"))]
     pub poll_interval: Option<String>,
+    /// How long to wait for droplets to become ready (default `10m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(ms|s|m|h)$"))]
     pub timeout: Option<String>,
+    /// How long to wait for deletions (default `10m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(ms|s|m|h)$"))]
     pub delete_timeout: Option<String>,
     /// Grow the disk on resize too. Irreversible: the droplet can never be sized down again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,7 +241,7 @@ impl PersistValue {
                 .parse()
                 .map(std::time::Duration::from_secs)
                 .map_err(|_| format!("`{t}` is not a duration such as 0, 30s or 10m")),
-            PersistValue::Text(t) => crate::clock::parse_duration(t),
+            PersistValue::Text(t) => crate::clock::parse_duration(t).map_err(|e| e.to_string()),
         }
     }
 }

@@ -139,7 +139,11 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
     ] {
         let Some(text) = value else { continue };
         let problem = match crate::clock::parse_duration(text) {
-            Err(e) => Some(e),
+            // Too long to even represent is too long to wait for: one message for both.
+            Err(crate::clock::DurationError::TooLong(_)) => Some(format!(
+                "apply.{key} is {text}; it must be below a day (24h)"
+            )),
+            Err(e) => Some(e.to_string()),
             Ok(d) if d.is_zero() => Some(format!("apply.{key} is 0; it must be above 0")),
             Ok(d) if d >= crate::clock::MAX_WAIT => Some(format!(
                 "apply.{key} is {text}; it must be below a day (24h)"

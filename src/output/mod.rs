@@ -85,6 +85,13 @@ impl Out {
         let _ = lock.flush();
     }
 
+    /// `value` as pretty JSON on stdout, for commands whose `--json` result is a small record.
+    pub fn stdout_json<T: serde::Serialize>(&self, value: &T) {
+        let mut text = serde_json::to_string_pretty(value).expect("plain data");
+        text.push('\n');
+        self.stdout_raw(&text);
+    }
+
     /// An error with its chain of causes, rendered once at the top.
     pub fn render_error(&self, error: &anyhow::Error) {
         let mut text = format!("error: {error}");

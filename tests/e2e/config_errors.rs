@@ -16,6 +16,7 @@ pub fn tests() -> Vec<Case> {
         case!(the_token_variable_is_not_set),
         case!(unreadable_user_data_file_allow_lists_and_policy),
         case!(a_missing_config_file),
+        case!(durations_are_checked_where_they_are_written),
         case!(validate_offline_passes_on_the_example),
         case!(the_checked_in_schema_is_current),
     ]
@@ -110,6 +111,22 @@ fn a_missing_config_file() {
     let project = Project::new("");
     let out = project.run(&["-c", "nowhere.yml", "plan"]).code(1);
     snapshot!("config_missing_file", out.transcript(&project));
+}
+
+fn durations_are_checked_where_they_are_written() {
+    // One syntax everywhere; a value too long to wait for is refused at its line, not when apply starts.
+    let yaml = config_with_hosts(NO_API, "          app-1: {}\n").replace(
+        "        poll_interval: 10ms\n",
+        "        poll_interval: 1.5s\n        timeout: 99999999h\n        delete_timeout: 10 minutes\n",
+    );
+    check("config_durations", &yaml, &["validate", "--offline"]);
+    let yaml = config_with_hosts(NO_API, "          app-1: {}\n")
+        .replace("poll_interval: 10ms", "timeout: 99999999h");
+    check(
+        "config_duration_too_long",
+        &yaml,
+        &["validate", "--offline"],
+    );
 }
 
 fn validate_offline_passes_on_the_example() {

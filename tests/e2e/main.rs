@@ -7,6 +7,7 @@ mod support;
 
 mod account;
 mod apply;
+mod cli;
 mod client;
 mod config_errors;
 mod exec;
@@ -22,6 +23,7 @@ fn main() {
         [
             account::tests(),
             apply::tests(),
+            cli::tests(),
             client::tests(),
             config_errors::tests(),
             exec::tests(),

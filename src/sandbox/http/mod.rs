@@ -1,4 +1,5 @@
 //! Minimal HTTP/1.1 wire format: read one request, write one response (keep-alive, Content-Length).
+//! The request head is parsed by `httparse` (already built for ureq); bodies, limits and timeouts are ours.
 //!
 //! Written by hand instead of using `tiny_http` because the fault injector must be able to close a
 //! connection without sending anything ("drop", "reply_lost"), which needs control of the socket.
@@ -15,6 +16,8 @@ pub use response::{Response, write_response};
 
 /// Largest header block we accept; anything bigger is answered with 400 and the connection closed.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Most header fields we accept; clients send a handful, a flood is answered with 400.
+const MAX_HEADERS: usize = 128;
 /// Largest body we accept (user_data is limited to 64 KiB, so 1 MiB is plenty).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -117,25 +120,12 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
             break;
         }
     }
-    let text = std::str::from_utf8(&head)
-        .map_err(|_| ReadError::Malformed("request head is not UTF-8".into()))?;
-    let mut lines = text.split("\r\n").flat_map(|l| l.split('\n'));
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split_whitespace();
-    let (method, target, version) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(m), Some(t), Some(v)) if v.starts_with("HTTP/1.") => (m, t, v),
-        _ => return Err(ReadError::Malformed("bad request line".into())),
-    };
-    let mut headers = Vec::new();
-    for line in lines {
-        if line.is_empty() {
-            continue;
-        }
-        let Some((k, v)) = line.split_once(':') else {
-            return Err(ReadError::Malformed(format!("bad header line {line:?}")));
-        };
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
+    let RequestHead {
+        method,
+        target,
+        http_1_0,
+        headers,
+    } = parse_head(&head)?;
     let find = |name: &str| {
         headers
             .iter()
@@ -143,7 +133,7 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
             .map(|(_, v)| v.clone())
     };
     let connection = find("connection").unwrap_or_default().to_ascii_lowercase();
-    let keep_alive = if version == "HTTP/1.0" {
+    let keep_alive = if http_1_0 {
         connection.contains("keep-alive")
     } else {
         !connection.contains("close")
@@ -167,15 +157,55 @@ pub fn read_request<R: Read>(reader: &mut BufReader<R>) -> Result<Request, ReadE
     };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target.to_string(), String::new()),
+        None => (target.clone(), String::new()),
     };
     Ok(Request {
-        method: method.to_ascii_uppercase(),
+        method,
         path,
         query,
         headers,
         body,
         keep_alive,
+    })
+}
+
+/// The request line and headers, as `httparse` reads them.
+struct RequestHead {
+    /// Upper-cased, as the router compares it.
+    method: String,
+    target: String,
+    http_1_0: bool,
+    /// Names lower-cased, values trimmed.
+    headers: Vec<(String, String)>,
+}
+
+/// Parses a complete head (request line, headers, blank line), already bounded to `MAX_HEADER_BYTES`.
+fn parse_head(head: &[u8]) -> Result<RequestHead, ReadError> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut slots);
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => {
+            return Err(ReadError::Malformed("truncated request head".into()));
+        }
+        Err(e) => return Err(ReadError::Malformed(format!("bad request head: {e}"))),
+    }
+    let headers = request
+        .headers
+        .iter()
+        .map(|h| match std::str::from_utf8(h.value) {
+            Ok(value) => Ok((h.name.to_ascii_lowercase(), value.trim().to_string())),
+            Err(_) => Err(ReadError::Malformed(format!(
+                "header {} is not UTF-8",
+                h.name
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RequestHead {
+        method: request.method.unwrap_or_default().to_ascii_uppercase(),
+        target: request.path.unwrap_or_default().to_string(),
+        http_1_0: request.version == Some(0),
+        headers,
     })
 }
 
@@ -277,6 +307,28 @@ mod tests {
             parse("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
             Err(ReadError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn head_details() {
+        let r = parse("get /x HTTP/1.0\nX-Thing:  a b \n\n")
+            .map_err(|e| format!("{e:?}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.header("x-thing"), Some("a b"));
+        assert!(!r.keep_alive, "HTTP/1.0 closes unless asked to keep alive");
+        let flood: String = (0..=MAX_HEADERS).map(|i| format!("h{i}: v\r\n")).collect();
+        for raw in [
+            "GET / HTTP/2.0\r\n\r\n".to_string(),
+            "GET / HTTP/1.1\r\nno colon here\r\n\r\n".into(),
+            "GET / HTTP/1.1\r\nX: nul \u{0}\r\n\r\n".into(),
+            format!("GET / HTTP/1.1\r\n{flood}\r\n"),
+        ] {
+            assert!(
+                matches!(parse(&raw), Err(ReadError::Malformed(_))),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

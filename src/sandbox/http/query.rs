@@ -1,53 +1,43 @@
-//! Query strings and path segments: splitting and percent-decoding, and encoding for links.
+//! Query strings and path segments: splitting and percent-decoding, and encoding for links, on the
+//! `percent-encoding` crate (already built for ureq).
 
-/// Splits and percent-decodes `a=1&b=x%20y` (`+` means space, as in forms).
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+/// Encoded in links: everything but RFC 3986's unreserved characters and `:`, which is kept so that tag
+/// filters such as `stagecraft:env:staging` stay readable in `links.pages`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b':');
+
+/// Splits and decodes `a=1&b=x%20y` (`+` means space, as in forms).
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
+            (form_decode(k), form_decode(v))
         })
         .collect()
 }
 
-/// Percent-decodes a query component; invalid escapes are kept literally.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Decodes a query component: `+` is a space, as clients encoding forms send it.
+fn form_decode(s: &str) -> String {
+    // Pluses first, so that an encoded plus (`%2B`) still comes out as `+`.
+    percent_decode(&s.replace('+', " "))
 }
 
-/// Percent-encodes a query component (unreserved characters and `:` kept).
+/// Percent-decodes a path segment (a `+` stays a `+`); invalid escapes are kept literally.
+pub fn percent_decode(s: &str) -> String {
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// Percent-encodes a query component for a link.
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 #[cfg(test)]
@@ -56,9 +46,19 @@ mod tests {
 
     #[test]
     fn percent_round_trip() {
-        for s in ["a b", "stagecraft:env:x", "ü/&="] {
+        for s in ["a b", "stagecraft:env:x", "ü/&=", "a+b"] {
             assert_eq!(percent_decode(&percent_encode(s)), s);
         }
+        assert_eq!(percent_encode("stagecraft:env:a b"), "stagecraft:env:a%20b");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn plus_is_a_space_in_queries_only() {
+        assert_eq!(
+            parse_query("name=a+b%2Bc&x"),
+            vec![("name".into(), "a b+c".into()), ("x".into(), String::new())]
+        );
+        assert_eq!(percent_decode("a+b"), "a+b");
     }
 }
