@@ -43,7 +43,8 @@ impl Engine<'_> {
         let results = client.each_parallel(targets, |(_, id)| client.delete_droplet(*id));
         let mut pending = Vec::new();
         for (((name, id), row), result) in targets.iter().zip(rows).zip(results) {
-            pending.extend(self.deleted(name, *id, row, action, result.map(|_| ())));
+            let result = result.map(|_| ()).map_err(|e| Failure::of(&e));
+            pending.extend(self.deleted(name, *id, row, action, result));
         }
         pending
     }
@@ -63,11 +64,14 @@ impl Engine<'_> {
                 self.sink.pending(name, Some(*id), ActionKind::Delete)
             })
             .collect();
-        let result = self.client.delete_droplets_tagged(&self.scope.env_tag());
+        // One answer for all of them.
+        let result = self
+            .client
+            .delete_droplets_tagged(&self.scope.env_tag())
+            .map_err(|e| Failure::of(&e));
         let mut pending = Vec::new();
         for ((name, id), row) in targets.iter().zip(rows) {
-            let result = result.as_ref().map(|_| ()).map_err(clone_error);
-            pending.extend(self.deleted(name, *id, row, ActionKind::Delete, result));
+            pending.extend(self.deleted(name, *id, row, ActionKind::Delete, result.clone()));
         }
         pending
     }
@@ -78,7 +82,7 @@ impl Engine<'_> {
         id: u64,
         row: Option<i64>,
         action: ActionKind,
-        result: Result<(), ProviderError>,
+        result: Result<(), Failure>,
     ) -> Option<Pending> {
         match result {
             Ok(()) => {
@@ -89,14 +93,13 @@ impl Engine<'_> {
                 self.sink.finish(row, done);
                 Some(Pending::new(name, action, Task::Gone { id }))
             }
-            Err(e) => {
-                let error = e.to_string();
+            Err(Failure { error, request_id }) => {
                 let failed = Finished::Failed {
                     droplet_id: Some(id),
                     error: &error,
                 };
                 self.sink.finish(row, failed);
-                self.fail_with(name, action, Some(id), &e);
+                self.fail(name, action, Some(id), error, request_id);
                 None
             }
         }
@@ -115,24 +118,18 @@ fn by_tag_is_safe(planned: &Planned, targets: usize) -> bool {
         && targets == planned.live.len()
 }
 
-/// One failure reported for every droplet of the request.
-fn clone_error(e: &ProviderError) -> ProviderError {
-    match e {
-        ProviderError::Api {
-            method,
-            path,
-            status,
-            body,
-        } => ProviderError::Api {
-            method: method.clone(),
-            path: path.clone(),
-            status: *status,
-            body: body.clone(),
-        },
-        other => ProviderError::Transport {
-            method: "DELETE".into(),
-            path: "/v2/droplets".into(),
-            message: other.to_string(),
-        },
+/// Why a delete failed, as reported (one delete by tag fails for every droplet it covers).
+#[derive(Debug, Clone)]
+struct Failure {
+    error: String,
+    request_id: Option<String>,
+}
+
+impl Failure {
+    fn of(e: &ProviderError) -> Failure {
+        Failure {
+            error: e.to_string(),
+            request_id: e.request_id().map(str::to_string),
+        }
     }
 }

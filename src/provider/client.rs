@@ -20,8 +20,6 @@ pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
 /// The largest page the API serves.
 pub const PER_PAGE: u32 = 200;
 // Below this many requests left in the window, pace requests out instead of running into 429s.
-const PACE_BELOW: u64 = 10;
-const MAX_PACE: Duration = Duration::from_secs(5);
 
 pub struct ClientOptions {
     pub base_url: String,
@@ -60,21 +58,15 @@ impl ClientOptions {
     }
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-struct RateState {
-    remaining: Option<u64>,
-    reset: Option<u64>,
-}
-
 pub struct Client {
     agent: ureq::Agent,
     budget: Budget,
-    on_wait: Option<WaitNotice>,
+    pub(super) on_wait: Option<WaitNotice>,
     base_url: String,
     token: Token,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     audit: Option<Arc<AuditLog>>,
-    rate: Mutex<RateState>,
+    pub(super) rate: Mutex<super::pacing::RateState>,
     requests: AtomicU64,
 }
 
@@ -109,7 +101,7 @@ impl Client {
             token: options.token,
             clock: options.clock,
             audit: options.audit,
-            rate: Mutex::new(RateState::default()),
+            rate: Mutex::new(Default::default()),
             requests: AtomicU64::new(0),
         })
     }
@@ -317,57 +309,6 @@ impl Client {
             },
             retry_after,
         ))
-    }
-
-    fn note_rate_limit(&self, remaining: Option<String>, reset: Option<String>) {
-        let mut rate = self
-            .rate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(r) = remaining.and_then(|v| v.trim().parse().ok()) {
-            rate.remaining = Some(r);
-        }
-        if let Some(r) = reset.and_then(|v| v.trim().parse().ok()) {
-            rate.reset = Some(r);
-        }
-    }
-
-    /// Slows down as the rate-limit window runs dry, so we rarely meet a 429 at all.
-    fn pace(&self) {
-        let rate = *self
-            .rate
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (Some(remaining), Some(reset)) = (rate.remaining, rate.reset) else {
-            return;
-        };
-        if remaining >= PACE_BELOW {
-            return;
-        }
-        let now = self
-            .clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let until_reset = Duration::from_secs(reset.saturating_sub(now));
-        let wait = until_reset / (remaining as u32 + 1);
-        if !wait.is_zero() {
-            self.wait(
-                wait.min(MAX_PACE),
-                &format!("{remaining} requests left in the API's hourly budget; spacing them out"),
-            );
-        }
-    }
-
-    /// Sleeps on the clock, saying why first when it is long enough to be noticed.
-    fn wait(&self, wait: Duration, why: &str) {
-        if wait > ANNOUNCE_AFTER
-            && let Some(notice) = &self.on_wait
-        {
-            notice(&format!("waiting {:.0}s: {why}", wait.as_secs_f64()));
-        }
-        self.clock.sleep(wait);
     }
 
     fn audit(

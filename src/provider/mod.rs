@@ -11,6 +11,7 @@ pub mod droplets;
 pub mod error;
 pub mod inventory;
 pub mod models;
+pub mod pacing;
 pub mod pages;
 pub mod parallel;
 pub mod reply;

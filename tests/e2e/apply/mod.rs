@@ -30,7 +30,7 @@ fn hosts(n: usize) -> String {
 }
 
 /// A droplet's tags, as given by the API.
-fn tags_of(droplet: &Value) -> Vec<&str> {
+pub(crate) fn tags_of(droplet: &Value) -> Vec<&str> {
     droplet["tags"]
         .as_array()
         .unwrap()

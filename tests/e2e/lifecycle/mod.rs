@@ -79,14 +79,7 @@ fn features(droplet: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn tags(droplet: &Value) -> Vec<&str> {
-    droplet["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect()
-}
+use crate::apply::tags_of as tags;
 
 /// The `field`s of one plan entry's changes, from `plan --json`.
 fn change_fields(plan: &Value, list: &str, droplet_name: &str) -> Vec<(String, String)> {
