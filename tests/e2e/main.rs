@@ -14,6 +14,7 @@ mod exec;
 mod ingest;
 mod lifecycle;
 mod plan;
+mod requests;
 mod safety;
 mod sandbox;
 mod secrets;
@@ -30,6 +31,7 @@ fn main() {
             ingest::tests(),
             lifecycle::tests(),
             plan::tests(),
+            requests::tests(),
             safety::tests(),
             sandbox::tests(),
             secrets::tests(),
