@@ -18,6 +18,7 @@
 //! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product but the duration syntax | `clock` (`parse_duration` only) |
 //! | `clock` | time, injectable: every wait goes through it so tests never sleep; the one duration syntax | — |
 //! | `exit` | the one table of exit codes | — |
+//! | `natural` | the natural order of names (`web-2` before `web-10`), for every listing and plan | — |
 
 pub mod account;
 pub mod apply;
@@ -27,6 +28,7 @@ pub mod config;
 pub mod exec;
 pub mod exit;
 pub mod ingest;
+pub mod natural;
 pub mod output;
 pub mod ownership;
 pub mod plan;

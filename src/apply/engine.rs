@@ -112,8 +112,7 @@ pub fn execute(
     engine.watch(pending);
     let mut results = engine.results;
     results.sort_by(|a, b| {
-        a.droplet_name
-            .cmp(&b.droplet_name)
+        crate::natural::cmp(&a.droplet_name, &b.droplet_name)
             .then(a.action.as_str().cmp(b.action.as_str()))
     });
     Report {

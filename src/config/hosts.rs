@@ -232,7 +232,7 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
             });
         }
     }
-    out.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+    out.sort_by(|a, b| crate::natural::cmp(&a.droplet_name, &b.droplet_name));
     for pair in out.windows(2) {
         if pair[0].droplet_name == pair[1].droplet_name {
             problems.push(Problem {

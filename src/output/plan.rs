@@ -56,7 +56,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     for e in &plan.to_delete {
         rows.push((e.droplet_name.clone(), paint(red(), "  - "), e, "destroy"));
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.sort_by(|a, b| crate::natural::cmp(&a.0, &b.0));
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (name, sign, entry, action) in rows {
         let blocked = match (entry.protected, entry.duplicate_of) {

@@ -180,9 +180,9 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
         &mut plan.to_replace,
         &mut plan.to_adopt,
     ] {
-        list.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+        list.sort_by(|a, b| crate::natural::cmp(&a.droplet_name, &b.droplet_name));
     }
-    plan.unchanged.sort();
+    plan.unchanged.sort_by(|a, b| crate::natural::cmp(a, b));
     plan.cost = Cost {
         current_monthly_usd: round_cents(current),
         planned_monthly_usd: round_cents(planned),

@@ -92,7 +92,7 @@ impl Plan {
             .chain(&self.to_replace)
             .filter(|e| e.protected)
             .collect();
-        blocked.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+        blocked.sort_by(|a, b| crate::natural::cmp(&a.droplet_name, &b.droplet_name));
         blocked
     }
 }

@@ -66,7 +66,7 @@ pub fn rows(
     {
         rows.push(row("", &d.name, "(not in config)", Some(d)));
     }
-    rows.sort_by(|a, b| a.droplet_name.cmp(&b.droplet_name));
+    rows.sort_by(|a, b| crate::natural::cmp(&a.droplet_name, &b.droplet_name));
     rows
 }
 

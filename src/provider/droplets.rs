@@ -177,7 +177,7 @@ impl Client {
 }
 
 fn sort(droplets: &mut [Droplet]) {
-    droplets.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    droplets.sort_by(|a, b| crate::natural::cmp(&a.name, &b.name).then(a.id.cmp(&b.id)));
 }
 
 pub(crate) fn decode_item<T: serde::de::DeserializeOwned>(

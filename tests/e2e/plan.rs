@@ -14,6 +14,7 @@ pub fn tests() -> Vec<Case> {
         case!(detailed_exitcode_is_zero_without_changes),
         case!(an_unmanaged_droplet_with_a_desired_name_is_a_conflict),
         case!(older_duplicates_are_planned_for_deletion_keeping_the_oldest),
+        case!(hosts_are_listed_in_natural_order),
         case!(another_configs_droplets_in_the_same_env_are_left_alone),
         case!(validate_checks_the_catalogue_and_names_file_positions),
         case!(a_plan_lists_only_the_env_not_the_account),
@@ -194,4 +195,28 @@ fn a_saved_plan_carries_fingerprints() {
             .unwrap();
     assert_eq!(saved["live_fingerprint"].as_str().unwrap().len(), 16);
     assert_eq!(saved["config_fingerprint"].as_str().unwrap().len(), 16);
+}
+
+fn hosts_are_listed_in_natural_order() {
+    let sb = TestSandbox::start();
+    let hosts: String = [10, 2, 1, 9]
+        .iter()
+        .map(|i| format!("          web-{i}: {{}}\n"))
+        .collect();
+    let project = Project::new(&config_with_hosts(&sb.url, &hosts));
+    let text = project.run(&["plan"]).success().stdout;
+    let order: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("+ "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "staging-web-1",
+            "staging-web-2",
+            "staging-web-9",
+            "staging-web-10"
+        ]
+    );
 }
