@@ -95,7 +95,7 @@ fn carry_out(
         } else {
             session
                 .out
-                .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color));
+                .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color, session.out.verbose));
         }
         return Ok(exit::code(exit::SUCCESS));
     }
@@ -148,7 +148,7 @@ fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<(
     }
     session
         .out
-        .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color));
+        .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color, session.out.verbose));
     let what = if verb == "destroy" {
         "these droplets"
     } else {

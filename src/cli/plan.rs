@@ -24,7 +24,7 @@ pub fn run(session: &Session, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     } else {
         session
             .out
-            .stdout_raw(&render_text(plan, session.out.color));
+            .stdout_raw(&render_text(plan, session.out.color, session.out.verbose));
         if let Some(path) = &args.out {
             session.out.note(&format!(
                 "Saved the plan to {}; run `stagecraft apply {}` to carry it out.",

@@ -2,10 +2,12 @@
 
 use console::Style;
 
+use crate::ownership::is_stagecraft_tag;
 use crate::plan::{Effect, Entry, Plan};
 
-/// The plan as text, sorted and byte-identical for the same plan.
-pub fn render_text(plan: &Plan, color: bool) -> String {
+/// The plan as text, sorted and byte-identical for the same plan. stagecraft's own tags (env, role, the
+/// hashes) show only with `verbose`: people read the tags they set.
+pub fn render_text(plan: &Plan, color: bool, verbose: bool) -> String {
     let paint = |style: Style, text: &str| {
         if color {
             style.apply_to(text).to_string()
@@ -84,13 +86,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                 let replacing = action == "replace";
                 for change in &entry.changes {
                     if change.field == "tags" {
-                        // `from` holds the tags to remove, `to` those to add.
-                        let edits: Vec<String> = (change.from.split_whitespace())
-                            .map(|t| format!("-{t}"))
-                            .chain(change.to.split_whitespace().map(|t| format!("+{t}")))
-                            .collect();
-                        let how = if replacing { "" } else { "  (tagged in place)" };
-                        out.push_str(&format!("      tags: {}{how}\n", edits.join(" ")));
+                        out.push_str(&tag_line(&change.from, &change.to, replacing, verbose));
                         continue;
                     }
                     let how = match (change.effect, change.field.as_str()) {
@@ -119,6 +115,22 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     out.push_str(&summary_line(plan));
     out.push('\n');
     out
+}
+
+/// A `tags` change: `from` holds the tags to remove, `to` those to add. A change of stagecraft's own tags
+/// alone is one short line unless `verbose`.
+fn tag_line(from: &str, to: &str, replacing: bool, verbose: bool) -> String {
+    let shown = |t: &&str| verbose || !is_stagecraft_tag(t);
+    let edits: Vec<String> = (from.split_whitespace().filter(shown))
+        .map(|t| format!("-{t}"))
+        .chain(to.split_whitespace().filter(shown).map(|t| format!("+{t}")))
+        .collect();
+    let how = if replacing { "" } else { "  (tagged in place)" };
+    match edits.is_empty() {
+        true if replacing => String::new(),
+        true => "      stagecraft's own tags updated in place (-v shows them)\n".to_string(),
+        false => format!("      tags: {}{how}\n", edits.join(" ")),
+    }
 }
 
 pub fn summary_line(plan: &Plan) -> String {

@@ -34,7 +34,8 @@ fn an_earlier_builds_droplets_are_retagged_not_replaced() {
         ),
     );
     let project = Project::new(&config);
-    let plan = project.run(&["plan"]).success();
+    // -v: stagecraft's own tags are what changes here.
+    let plan = project.run(&["-v", "plan"]).success();
     plan.assert_stdout_has("~ staging-app-1  update in place");
     plan.assert_stdout_has("~ staging-db-1   update in place");
     assert!(
