@@ -93,9 +93,11 @@ fn carry_out(
                 recording_problems: Vec::new(),
             }));
         } else {
-            session
-                .out
-                .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color, session.out.verbose));
+            session.out.stdout_raw(&render_plan::render_text(
+                &planned.plan,
+                session.out.color,
+                session.out.verbose,
+            ));
         }
         return Ok(exit::code(exit::SUCCESS));
     }
@@ -146,9 +148,11 @@ fn confirm(session: &Session, planned: &Planned, verb: &str) -> anyhow::Result<(
             "refusing to {verb} without confirmation: standard input is not a terminal; review `stagecraft plan` and pass --auto-approve"
         );
     }
-    session
-        .out
-        .stdout_raw(&render_plan::render_text(&planned.plan, session.out.color, session.out.verbose));
+    session.out.stdout_raw(&render_plan::render_text(
+        &planned.plan,
+        session.out.color,
+        session.out.verbose,
+    ));
     let what = if verb == "destroy" {
         "these droplets"
     } else {
