@@ -16,18 +16,19 @@ pub enum SavedPlanError {
         current: String,
     },
     #[error(
-        "the saved plan {path} is stale: {what} changed since it was made (fingerprint {saved} -> {now}); run `stagecraft plan --out {path}` again and review it"
+        "the saved plan {path} is stale: {what} changed since it was made (fingerprint {saved} -> {now}); run `stagecraft plan --out {path}` again and review it. What moved:\n{diff}"
     )]
     Stale {
         path: String,
         what: &'static str,
         saved: String,
         now: String,
+        diff: String,
     },
     #[error(
-        "the saved plan {path} no longer matches what applying now would do (a droplet's state moved since, e.g. it was powered off); run `stagecraft plan --out {path}` again and review it"
+        "the saved plan {path} no longer matches what applying now would do (a droplet's state moved since, e.g. it was powered off); run `stagecraft plan --out {path}` again and review it. What moved:\n{diff}"
     )]
-    Changed { path: String },
+    Changed { path: String, diff: String },
 }
 
 pub fn load(path: &Path) -> Result<Plan, SavedPlanError> {
@@ -68,6 +69,7 @@ pub fn check_current(path: &Path, saved: &Plan, now: &Plan) -> Result<(), SavedP
             what: "the live droplets",
             saved: saved.live_fingerprint.clone(),
             now: now.live_fingerprint.clone(),
+            diff: diff(saved, now),
         });
     }
     if saved.config_fingerprint != now.config_fingerprint {
@@ -76,6 +78,7 @@ pub fn check_current(path: &Path, saved: &Plan, now: &Plan) -> Result<(), SavedP
             what: "the config",
             saved: saved.config_fingerprint.clone(),
             now: now.config_fingerprint.clone(),
+            diff: diff(saved, now),
         });
     }
     // The fingerprints leave out what moves on its own (status, addresses); the approved actions must
@@ -86,12 +89,27 @@ pub fn check_current(path: &Path, saved: &Plan, now: &Plan) -> Result<(), SavedP
             p.to_delete.clone(),
             p.to_update.clone(),
             p.to_replace.clone(),
+            p.to_adopt.clone(),
         )
     };
     if actions(saved) != actions(now) {
-        return Err(SavedPlanError::Changed { path: shown });
+        return Err(SavedPlanError::Changed {
+            path: shown,
+            diff: diff(saved, now),
+        });
     }
     Ok(())
+}
+
+/// The saved plan against the plan now, as a unified diff of their JSON, so the user can decide.
+fn diff(saved: &Plan, now: &Plan) -> String {
+    let json = |p: &Plan| serde_json::to_string_pretty(p).unwrap_or_default() + "\n";
+    let (saved, now) = (json(saved), json(now));
+    similar::TextDiff::from_lines(&saved, &now)
+        .unified_diff()
+        .context_radius(2)
+        .header("saved plan", "plan now")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -145,5 +163,12 @@ mod tests {
         assert!(check_current(path, &saved, &plan(vec![tags.clone()])).is_ok());
         let err = check_current(path, &saved, &plan(vec![tags, power])).unwrap_err();
         assert!(matches!(err, SavedPlanError::Changed { .. }), "{err}");
+        // The message shows what moved.
+        let text = err.to_string();
+        assert!(
+            text.contains("--- saved plan") && text.contains("+++ plan now"),
+            "{text}"
+        );
+        assert!(text.contains("+          \"field\": \"power\""), "{text}");
     }
 }

@@ -169,6 +169,9 @@ fn a_saved_plan_applies_and_a_stale_one_is_refused() {
         out.stderr.contains("is stale: the live droplets changed"),
         "{out:?}"
     );
+    // What moved is shown, as a diff of the saved plan against a fresh one.
+    out.assert_stderr_has("--- saved plan");
+    out.assert_stderr_has("+      \"droplet_name\": \"staging-extra-1\"");
     assert_eq!(sb.names().len(), 3, "nothing was applied");
 }
 
