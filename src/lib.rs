@@ -18,6 +18,7 @@
 //! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product but the duration syntax | `clock` (`parse_duration` only) |
 //! | `clock` | time, injectable: every wait goes through it so tests never sleep; the one duration syntax | — |
 //! | `exit` | the one table of exit codes | — |
+//! | `parallel` | bounded parallelism on scoped threads, results in order (exec's fan-out, provider's requests) | — |
 //! | `natural` | the natural order of names (`web-2` before `web-10`), for every listing and plan | — |
 
 pub mod account;
@@ -31,6 +32,7 @@ pub mod ingest;
 pub mod natural;
 pub mod output;
 pub mod ownership;
+pub mod parallel;
 pub mod plan;
 pub mod provider;
 pub mod sandbox;

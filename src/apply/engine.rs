@@ -115,21 +115,14 @@ pub fn execute(
         crate::natural::cmp(&a.droplet_name, &b.droplet_name)
             .then(a.action.as_str().cmp(b.action.as_str()))
     });
-    Report {
-        kind: options.kind,
-        env: planned.plan.env.clone(),
-        results,
-        // The same client made the plan, so its count covers planning too.
-        requests: client.request_count(),
-        most_in_flight: client.budget_stats().most_in_flight,
-        budget_wait_ms: client.budget_stats().waited.as_millis() as u64,
-        elapsed_ms: options
-            .clock
-            .instant()
-            .saturating_duration_since(engine.started)
-            .as_millis() as u64,
-        recording_problems: engine.sink.problems(),
-    }
+    let elapsed = options
+        .clock
+        .instant()
+        .saturating_duration_since(engine.started);
+    let mut report = Report::new(options.kind, &planned.plan.env, client, elapsed);
+    report.results = results;
+    report.recording_problems = engine.sink.problems();
+    report
 }
 
 impl Engine<'_> {

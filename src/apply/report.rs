@@ -2,7 +2,10 @@
 
 use serde::{Serialize, Serializer};
 
+use std::time::Duration;
+
 use super::sink::ActionKind;
+use crate::provider::Client;
 
 /// How one host's step ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +103,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report with no results yet, with `client`'s request figures: the same client made the plan, so
+    /// they cover planning too.
+    pub fn new(kind: RunKind, env: &str, client: &Client, elapsed: Duration) -> Report {
+        let budget = client.budget_stats();
+        Report {
+            kind,
+            env: env.to_string(),
+            results: Vec::new(),
+            requests: client.request_count(),
+            most_in_flight: budget.most_in_flight,
+            budget_wait_ms: budget.waited.as_millis() as u64,
+            elapsed_ms: elapsed.as_millis() as u64,
+            recording_problems: Vec::new(),
+        }
+    }
+
     /// Hosts whose step failed.
     pub fn failed(&self) -> usize {
         self.results.iter().filter(|r| !r.ok()).count()

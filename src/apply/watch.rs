@@ -1,7 +1,7 @@
 //! The poll loop: one env listing per tick advances every pending task (boots, resizes, deletes) until
 //! each is done or past its deadline.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::engine::Engine;
 use super::inplace::{self, Advance, Step};
@@ -31,6 +31,30 @@ impl Task {
             | Task::Update { id, .. }
             | Task::Gone { id }
             | Task::Yield { id, .. } => *id,
+        }
+    }
+}
+
+/// One tick's listing, indexed once for every task that reads it.
+struct Listing<'a> {
+    by_id: BTreeMap<u64, &'a Droplet>,
+    /// Ids (ascending) of droplets that were not there when the plan was made, by name: a name with two
+    /// was made by this apply and a concurrent one.
+    fresh_by_name: BTreeMap<&'a str, Vec<u64>>,
+}
+
+impl<'a> Listing<'a> {
+    fn new(live: &'a [Droplet], known_ids: &BTreeSet<u64>) -> Listing<'a> {
+        let mut fresh_by_name: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for d in live.iter().filter(|d| !known_ids.contains(&d.id)) {
+            fresh_by_name.entry(d.name.as_str()).or_default().push(d.id);
+        }
+        for ids in fresh_by_name.values_mut() {
+            ids.sort_unstable();
+        }
+        Listing {
+            by_id: live.iter().map(|d| (d.id, d)).collect(),
+            fresh_by_name,
         }
     }
 }
@@ -89,14 +113,14 @@ impl Engine<'_> {
                 Ok(live) => (live.ours, None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
-            let by_id: BTreeMap<u64, &Droplet> = live.iter().map(|d| (d.id, d)).collect();
+            let listing = Listing::new(&live, &self.known_ids);
             let mut still = Vec::new();
             for mut p in pending {
                 let deadline = match p.task {
                     Task::Gone { .. } => self.options.delete_timeout,
                     _ => self.options.timeout,
                 };
-                if last_error.is_none() && self.step(&mut p, &by_id) {
+                if last_error.is_none() && self.step(&mut p, &listing) {
                     continue;
                 }
                 if elapsed >= deadline {
@@ -109,7 +133,10 @@ impl Engine<'_> {
                         None => format!(
                             "timed out after {}s waiting (droplet status `{}`); run apply again to finish",
                             deadline.as_secs(),
-                            by_id.get(&id).map_or("unknown", |d| d.status.as_str()),
+                            listing
+                                .by_id
+                                .get(&id)
+                                .map_or("unknown", |d| d.status.as_str()),
                         ),
                     };
                     let failed = Finished::Failed {
@@ -127,7 +154,8 @@ impl Engine<'_> {
     }
 
     /// Advances one task with the latest listing; true when it is finished (done or failed).
-    fn step(&mut self, p: &mut Pending, by_id: &BTreeMap<u64, &Droplet>) -> bool {
+    fn step(&mut self, p: &mut Pending, listing: &Listing<'_>) -> bool {
+        let by_id = &listing.by_id;
         match p.task {
             Task::Gone { id } => {
                 if by_id.contains_key(&id) {
@@ -156,7 +184,7 @@ impl Engine<'_> {
                 true
             }
             Task::Boot { id, replaces } => {
-                match self.converge(p, id, by_id) {
+                match self.converge(p, id, listing) {
                     Converge::Keep => {}
                     Converge::Yielding => return false,
                     Converge::Failed => return true,
@@ -219,13 +247,12 @@ impl Engine<'_> {
     /// other made: each keeps the oldest (lowest id) and deletes the rest, so both reach the same choice.
     /// Only droplets that were not there when this plan was made count: older ones are the plan's to show.
     /// Ours may also be gone already, deleted by the other apply.
-    fn converge(&mut self, p: &mut Pending, id: u64, by_id: &BTreeMap<u64, &Droplet>) -> Converge {
-        let mut twins: Vec<u64> = by_id
-            .values()
-            .filter(|d| d.name == p.droplet_name && !self.known_ids.contains(&d.id))
-            .map(|d| d.id)
-            .collect();
-        twins.sort_unstable();
+    fn converge(&mut self, p: &mut Pending, id: u64, listing: &Listing<'_>) -> Converge {
+        let by_id = &listing.by_id;
+        let twins: &[u64] = listing
+            .fresh_by_name
+            .get(p.droplet_name.as_str())
+            .map_or(&[], Vec::as_slice);
         let Some(&keep) = twins.first() else {
             return Converge::Keep;
         };

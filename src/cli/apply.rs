@@ -64,7 +64,8 @@ pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode
     let client = session.client(&config)?;
     let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
-    let planned = crate::plan::make_destroy(&client, &config.scope(&env))?;
+    // Prices only for the prompt; an approved destroy sends no request it does not need.
+    let planned = crate::plan::make_destroy(&client, &config.scope(&env), !args.auto_approve)?;
     refuse_blocked(&planned, "destroy")?;
     if planned.plan.has_changes() && !args.auto_approve {
         confirm(session, &planned, "destroy")?;
@@ -82,16 +83,9 @@ fn carry_out(
     let waiting = planned.live.iter().any(|d| d.status == DropletStatus::New);
     if !planned.plan.has_changes() && !waiting {
         if session.out.json {
-            session.out.stdout_raw(&render::render_json(&apply::Report {
-                kind: options.kind,
-                env: planned.plan.env.clone(),
-                results: Vec::new(),
-                requests: client.request_count(),
-                most_in_flight: client.budget_stats().most_in_flight,
-                budget_wait_ms: client.budget_stats().waited.as_millis() as u64,
-                elapsed_ms: 0,
-                recording_problems: Vec::new(),
-            }));
+            let report =
+                apply::Report::new(options.kind, &planned.plan.env, client, Duration::ZERO);
+            session.out.stdout_raw(&render::render_json(&report));
         } else {
             session.out.stdout_raw(&render_plan::render_text(
                 &planned.plan,

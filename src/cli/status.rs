@@ -24,19 +24,7 @@ pub fn run(session: &Session, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let desired = config.desired_hosts(&env);
     let scope = config.scope(&env);
     let live = crate::plan::live(&client, &scope)?;
-    // Names nobody in the env holds may be held outside it: one lookup, only for those.
-    let missing: Vec<&str> = desired
-        .iter()
-        .filter(|h| {
-            !live
-                .ours
-                .iter()
-                .chain(&live.others)
-                .any(|d| d.name == h.droplet_name)
-        })
-        .map(|h| h.droplet_name.as_str())
-        .collect();
-    let unmanaged = crate::plan::unmanaged_named(&client, &env, &missing)?;
+    let unmanaged = live.unmanaged_holders(&client, &env, &desired)?;
     let rows = crate::plan::status::rows(&scope, &desired, &live.ours, &live.others, &unmanaged);
     session.out.stdout_raw(&if session.out.json {
         render_json(&env, &rows)

@@ -3,7 +3,6 @@
 
 pub mod container;
 pub mod explain;
-pub mod fanout;
 pub mod inventory;
 pub mod login;
 pub mod mux;
@@ -248,7 +247,7 @@ pub fn run(ctx: &ExecContext<'_>, options: &ExecOptions) -> Result<u8, ExecError
     let names: Vec<&str> = destinations.iter().map(|d| d.name.as_str()).collect();
     let out = ExecOut::new(ctx.out, &names);
     let outcomes =
-        fanout::run_bounded(&destinations, options.parallel, |dest| host_run(dest, &out));
+        crate::parallel::run_bounded(&destinations, options.parallel, |dest| host_run(dest, &out));
     let failed: Vec<(&Destination, &HostOutcome)> = destinations
         .iter()
         .zip(&outcomes)

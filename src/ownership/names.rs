@@ -59,6 +59,19 @@ pub fn is_removable_own_tag(tag: &str) -> bool {
     tag == PROTECT_TAG || tag.starts_with(ROLE_TAG_PREFIX) || is_hash_tag(tag)
 }
 
+/// The droplet's own tags that are not stagecraft's, sorted, without duplicates (as configured tags are).
+pub fn user_tags(droplet: &Droplet) -> Vec<String> {
+    let mut tags: Vec<String> = droplet
+        .tags
+        .iter()
+        .filter(|t| !is_stagecraft_tag(t))
+        .cloned()
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
 /// Whether the droplet must never be deleted or replaced.
 pub fn is_protected(droplet: &Droplet) -> bool {
     droplet.has_tag(PROTECT_TAG)

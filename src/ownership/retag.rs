@@ -3,9 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::hashes::{Wanted, tags_hash};
-use super::names::{
-    TAGS_TAG_PREFIX, hashes_of, is_hash_tag, is_removable_own_tag, is_stagecraft_tag,
-};
+use super::names::{TAGS_TAG_PREFIX, hashes_of, is_hash_tag, is_removable_own_tag, user_tags};
 use crate::provider::Droplet;
 
 /// Live user tags beyond this many are not searched for the ones stagecraft set (2^n hashes).
@@ -28,14 +26,7 @@ pub enum TagState {
 /// hand (by a person, or another tool) are never in it, so they are never removed. `legacy_ours`: the
 /// tags an earlier build's spec hash showed to be stagecraft's (see [`super::legacy`]).
 pub fn tag_change(wanted: &Wanted, droplet: &Droplet, legacy_ours: &[String]) -> TagState {
-    let mut live_user: Vec<String> = droplet
-        .tags
-        .iter()
-        .filter(|t| !is_stagecraft_tag(t))
-        .cloned()
-        .collect();
-    live_user.sort();
-    live_user.dedup();
+    let live_user = user_tags(droplet);
     let mut ours: BTreeSet<String> = legacy_ours.iter().cloned().collect();
     // Every tags tag counts: more than one is left by an apply stopped mid-retag, and the old one's tags
     // must still go. A set that cannot be found (tags removed by hand, too many to search) removes nothing.

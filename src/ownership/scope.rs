@@ -1,7 +1,7 @@
 //! Whose droplets these are: an env of one config. Several configs (and people) share an account and
 //! even an env name; a top-level `name:` in the config tells their droplets apart.
 
-use super::names::{ENV_TAG_PREFIX, NAME_TAG_PREFIX, env_tag};
+use super::names::{NAME_TAG_PREFIX, env_tag};
 use crate::provider::Droplet;
 
 /// One config's env.
@@ -60,11 +60,6 @@ impl Scope {
 
     pub fn owns(&self, droplet: &Droplet) -> bool {
         self.belongs(droplet) == Belongs::Ours
-    }
-
-    /// Whether `tag` is the env tag of some env (for listing-wide checks).
-    pub fn is_env_tag(tag: &str) -> bool {
-        tag.starts_with(ENV_TAG_PREFIX)
     }
 }
 

@@ -8,7 +8,9 @@ use crate::config::model::ChangePolicy;
 use crate::ownership::Wanted;
 use crate::ownership::hashes::keys_hash;
 use crate::ownership::legacy::{self, Visible};
-use crate::ownership::names::{KEYS_TAG_PREFIX, SPEC_TAG_PREFIX, UD_TAG_PREFIX, hashes_of};
+use crate::ownership::names::{
+    KEYS_TAG_PREFIX, SPEC_TAG_PREFIX, UD_TAG_PREFIX, hashes_of, user_tags,
+};
 use crate::ownership::{TagState, tag_change};
 use crate::provider::{Droplet, DropletStatus};
 
@@ -115,33 +117,24 @@ pub fn visible_changes(host: &DesiredHost, droplet: &Droplet) -> Vec<Change> {
             Effect::InPlace,
         ));
     }
-    let backups = droplet.has_feature("backups");
-    if backups != host.backups {
-        out.push(change(
-            "backups",
-            flag(backups),
-            flag(host.backups),
-            Effect::InPlace,
-        ));
-    }
-    let ipv6 = droplet.has_feature("ipv6");
-    if ipv6 != host.ipv6 {
-        // The API can turn IPv6 on, never off.
-        let effect = if host.ipv6 {
-            Effect::InPlace
-        } else {
-            Effect::Replace
-        };
-        out.push(change("ipv6", flag(ipv6), flag(host.ipv6), effect));
-    }
-    let monitoring = droplet.has_feature("monitoring");
-    if monitoring != host.monitoring {
-        out.push(change(
+    // The flags the droplet lists in `features`: what turning each on and off takes. The API has no
+    // action to turn IPv6 off, nor monitoring either way.
+    let flags = [
+        ("backups", host.backups, Effect::InPlace, Effect::InPlace),
+        ("ipv6", host.ipv6, Effect::InPlace, Effect::Replace),
+        (
             "monitoring",
-            flag(monitoring),
-            flag(host.monitoring),
+            host.monitoring,
             Effect::Replace,
-        ));
+            Effect::Replace,
+        ),
+    ];
+    for (field, wanted, on, off) in flags {
+        let live = droplet.has_feature(field);
+        if live != wanted {
+            let effect = if wanted { on } else { off };
+            out.push(change(field, flag(live), flag(wanted), effect));
+        }
     }
     if droplet.status == DropletStatus::Off && droplet.size_slug == host.size {
         // Left off (by a person, or an interrupted resize): applying powers it back on. A resize powers
@@ -174,13 +167,7 @@ fn known_hashes(host: &DesiredHost, droplet: &Droplet, account_keys: &[String]) 
     }
     let mut key_names: Vec<&str> = host.ssh_keys.iter().map(String::as_str).collect();
     key_names.extend(account_keys.iter().map(String::as_str));
-    let mut live_user: Vec<String> = droplet
-        .tags
-        .iter()
-        .filter(|t| !crate::ownership::is_stagecraft_tag(t))
-        .cloned()
-        .collect();
-    live_user.sort();
+    let live_user = user_tags(droplet);
     let visible = Visible {
         vpc_uuid: droplet.vpc_uuid.as_deref(),
         monitoring: droplet.has_feature("monitoring"),

@@ -41,6 +41,28 @@ pub struct Live {
     pub others: Vec<Droplet>,
 }
 
+impl Live {
+    /// Droplets outside the env that hold names of `desired` no droplet of the env holds: looked up
+    /// only for those names, so a steady env costs nothing here.
+    pub fn unmanaged_holders(
+        &self,
+        client: &Client,
+        env: &str,
+        desired: &[DesiredHost],
+    ) -> Result<Vec<Droplet>, ProviderError> {
+        let missing: Vec<&str> = desired
+            .iter()
+            .filter(|h| {
+                !(self.ours.iter())
+                    .chain(&self.others)
+                    .any(|d| d.name == h.droplet_name)
+            })
+            .map(|h| h.droplet_name.as_str())
+            .collect();
+        unmanaged_named(client, env, &missing)
+    }
+}
+
 /// Lists the env (every page, or an error) and splits it by owner.
 pub fn live(client: &Client, scope: &Scope) -> Result<Live, ProviderError> {
     let (ours, others) = client
@@ -74,13 +96,9 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
     });
     let catalog = catalog?;
     check_catalog(config, &desired, &catalog)?;
-    let Live { ours: live, others } = listed?;
-    let missing: Vec<&str> = desired
-        .iter()
-        .filter(|h| !live.iter().chain(&others).any(|d| d.name == h.droplet_name))
-        .map(|h| h.droplet_name.as_str())
-        .collect();
-    let unmanaged = unmanaged_named(client, env, &missing)?;
+    let listed = listed?;
+    let unmanaged = listed.unmanaged_holders(client, env, &desired)?;
+    let Live { ours: live, others } = listed;
     let prices = catalog.prices();
     let plan = diff::diff(&diff::Inputs {
         env,
@@ -116,12 +134,11 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
 }
 
 /// The plan of `destroy`: every droplet of the env that is this config's goes (duplicates included),
-/// nothing else is looked at.
-pub fn make_destroy(client: &Client, scope: &Scope) -> Result<Planned, PlanError> {
+/// nothing else is looked at. `priced`: one more request, for a prompt that shows what the droplets cost.
+pub fn make_destroy(client: &Client, scope: &Scope, priced: bool) -> Result<Planned, PlanError> {
     let env = scope.env.as_str();
     let Live { ours: live, others } = self::live(client, scope)?;
-    // One more request, so that the prompt shows what the droplets cost.
-    let prices: std::collections::BTreeMap<String, f64> = if live.is_empty() {
+    let prices: std::collections::BTreeMap<String, f64> = if live.is_empty() || !priced {
         Default::default()
     } else {
         client

@@ -86,14 +86,8 @@ fn row(host: &str, droplet_name: &str, desired_size: &str, d: Option<&Droplet>) 
 
 /// Who holds a name this config wants, if not this config.
 fn holder(scope: &Scope, name: &str, others: &[Droplet], unmanaged: &[Droplet]) -> Option<String> {
-    let of_name = |list: &[Droplet]| -> Vec<Droplet> {
-        list.iter()
-            .filter(|d| d.name.eq_ignore_ascii_case(name))
-            .cloned()
-            .collect()
-    };
-    let other = of_name(others);
-    if let Some(d) = other.first()
+    let named = |d: &&Droplet| d.name.eq_ignore_ascii_case(name);
+    if let Some(d) = others.iter().find(named)
         && let Belongs::OtherConfig(config) = scope.belongs(d)
     {
         return Some(format!(
@@ -101,12 +95,11 @@ fn holder(scope: &Scope, name: &str, others: &[Droplet], unmanaged: &[Droplet]) 
             d.id
         ));
     }
-    let unmanaged = of_name(unmanaged);
+    let unmanaged: Vec<&Droplet> = unmanaged.iter().filter(named).collect();
     (!unmanaged.is_empty()).then(|| {
-        let refs: Vec<&Droplet> = unmanaged.iter().collect();
         format!(
             "an unmanaged droplet holds this name (id {}); apply cannot create it (see `stagecraft adopt`)",
-            ids(&refs)
+            ids(&unmanaged)
         )
     })
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::client::Client;
 use super::error::ProviderError;
-use super::models::{Account, Image, Region, Size, SshKey};
+use super::models::{Image, Region, Size, SshKey};
 use super::url::encode;
 
 /// What the API says exists, fetched once per plan.
@@ -82,10 +82,5 @@ impl Client {
     /// The account's SSH keys.
     pub fn ssh_keys(&self) -> Result<Vec<SshKey>, ProviderError> {
         self.list_all("/v2/account/keys", "ssh_keys")
-    }
-
-    /// The account the token belongs to.
-    pub fn account(&self) -> Result<Account, ProviderError> {
-        self.get("/v2/account", "account")
     }
 }

@@ -157,16 +157,14 @@ impl Client {
             attempt += 1;
             self.pace();
             let permit = self.budget.acquire(&|wait| {
-                if wait > ANNOUNCE_AFTER
-                    && let Some(notice) = &self.on_wait
-                {
-                    notice(&format!(
-                        "waiting {:.0}s: {} requests went out in the last minute (the API allows {} a minute; see api.per_minute)",
-                        wait.as_secs_f64(),
+                self.announce(
+                    wait,
+                    &format!(
+                        "{} requests went out in the last minute (the API allows {} a minute; see api.per_minute)",
                         self.budget.limits().per_minute,
                         crate::provider::budget::API_PER_MINUTE,
-                    ));
-                }
+                    ),
+                )
             });
             let started = self.clock.instant();
             let result = self.send_once(method, path, body);

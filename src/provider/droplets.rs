@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::client::{Client, PER_PAGE};
 use super::error::ProviderError;
 use super::models::Droplet;
+use super::pages::decode_item;
 use super::retry::RetryMode;
 use super::url::encode;
 
@@ -84,7 +85,7 @@ impl Client {
             let wanted: BTreeSet<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
             self.list_pages("/v2/droplets", "droplets", |items| {
                 for item in items {
-                    let droplet: Droplet = decode_item(item, "/v2/droplets")?;
+                    let droplet: Droplet = decode_item(item, "/v2/droplets", "droplets")?;
                     if wanted.contains(&droplet.name.to_ascii_lowercase()) {
                         found.push(droplet);
                     }
@@ -178,15 +179,4 @@ impl Client {
 
 fn sort(droplets: &mut [Droplet]) {
     droplets.sort_by(|a, b| crate::natural::cmp(&a.name, &b.name).then(a.id.cmp(&b.id)));
-}
-
-pub(crate) fn decode_item<T: serde::de::DeserializeOwned>(
-    item: Value,
-    path: &str,
-) -> Result<T, ProviderError> {
-    serde_json::from_value(item).map_err(|e| ProviderError::Decode {
-        method: "GET".into(),
-        path: path.to_string(),
-        message: e.to_string(),
-    })
 }

@@ -59,11 +59,16 @@ impl Client {
 
     /// Sleeps on the clock, saying why first when it is long enough to be noticed.
     pub(super) fn wait(&self, wait: Duration, why: &str) {
+        self.announce(wait, why);
+        self.clock.sleep(wait);
+    }
+
+    /// Says why a wait of `wait` is coming, when it is long enough to be noticed.
+    pub(super) fn announce(&self, wait: Duration, why: &str) {
         if wait > ANNOUNCE_AFTER
             && let Some(notice) = &self.on_wait
         {
             notice(&format!("waiting {:.0}s: {why}", wait.as_secs_f64()));
         }
-        self.clock.sleep(wait);
     }
 }

@@ -21,13 +21,7 @@ impl Client {
         let mut all = Vec::new();
         self.list_pages(path, key, |items| {
             for item in items {
-                all.push(
-                    serde_json::from_value(item).map_err(|e| ProviderError::Decode {
-                        method: "GET".into(),
-                        path: path.to_string(),
-                        message: format!("an item of `{key}`: {e}"),
-                    })?,
-                );
+                all.push(decode_item(item, path, key)?);
             }
             Ok(())
         })?;
@@ -117,6 +111,19 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// One item of a listing, as a typed value.
+pub(crate) fn decode_item<T: DeserializeOwned>(
+    item: Value,
+    path: &str,
+    key: &str,
+) -> Result<T, ProviderError> {
+    serde_json::from_value(item).map_err(|e| ProviderError::Decode {
+        method: "GET".into(),
+        path: path.to_string(),
+        message: format!("an item of `{key}`: {e}"),
+    })
 }
 
 /// The `key` list of one page.

@@ -1,4 +1,5 @@
-//! Bounded parallelism: at most N workers, each taking the next host until none is left.
+//! Bounded parallelism on scoped threads (no async runtime): at most N workers, each taking the next item
+//! until none is left, results in item order. `exec` fans out to hosts with it, `provider` its requests.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
