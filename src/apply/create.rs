@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::batch::Batch;
 use super::engine::Engine;
-use super::sink::{ActionKind, Finished};
+use super::sink::ActionKind;
 use super::watch::{Pending, Task};
 use crate::provider::{Created, ProviderError};
 
@@ -131,20 +131,8 @@ impl Engine<'_> {
     }
 
     fn create_failed(&mut self, name: &str, row: Option<i64>, error: String, e: &ProviderError) {
-        self.sink.finish(
-            row,
-            Finished::Failed {
-                droplet_id: None,
-                error: &error,
-            },
-        );
-        self.fail(
-            name,
-            ActionKind::Create,
-            None,
-            error,
-            e.request_id().map(str::to_string),
-        );
+        let request_id = e.request_id().map(str::to_string);
+        self.fail_recorded(row, name, ActionKind::Create, None, error, request_id);
     }
 
     /// Managed droplets named in `names` that were not there when the plan was made.

@@ -94,12 +94,7 @@ impl Engine<'_> {
                 Some(Pending::new(name, action, Task::Gone { id }))
             }
             Err(Failure { error, request_id }) => {
-                let failed = Finished::Failed {
-                    droplet_id: Some(id),
-                    error: &error,
-                };
-                self.sink.finish(row, failed);
-                self.fail(name, action, Some(id), error, request_id);
+                self.fail_recorded(row, name, action, Some(id), error, request_id);
                 None
             }
         }

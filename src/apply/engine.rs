@@ -235,6 +235,24 @@ impl Engine<'_> {
         });
     }
 
+    /// Finishes the host's recorded action as failed and reports the host.
+    pub(super) fn fail_recorded(
+        &mut self,
+        row: Option<i64>,
+        name: &str,
+        action: ActionKind,
+        id: Option<u64>,
+        error: String,
+        request_id: Option<String>,
+    ) {
+        let failed = Finished::Failed {
+            droplet_id: id,
+            error: &error,
+        };
+        self.sink.finish(row, failed);
+        self.fail(name, action, id, error, request_id);
+    }
+
     pub(super) fn fail_with(
         &mut self,
         name: &str,
@@ -268,14 +286,15 @@ impl Engine<'_> {
                 true
             }
             Err(e) => {
-                self.sink.finish(
+                let request_id = e.request_id().map(str::to_string);
+                self.fail_recorded(
                     row,
-                    Finished::Failed {
-                        droplet_id: Some(id),
-                        error: &e.to_string(),
-                    },
+                    &p.droplet_name,
+                    p.action,
+                    Some(id),
+                    e.to_string(),
+                    request_id,
                 );
-                self.fail_with(&p.droplet_name, p.action, Some(id), &e);
                 false
             }
         }

@@ -75,12 +75,7 @@ impl Engine<'_> {
                     self.ok(&entry.droplet_name, kind, None, Some(id));
                 }
                 Some((error, request_id)) => {
-                    let failed = Finished::Failed {
-                        droplet_id: Some(id),
-                        error: &error,
-                    };
-                    self.sink.finish(row, failed);
-                    self.fail(&entry.droplet_name, kind, Some(id), error, request_id);
+                    self.fail_recorded(row, &entry.droplet_name, kind, Some(id), error, request_id);
                 }
             }
         }

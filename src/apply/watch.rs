@@ -139,12 +139,7 @@ impl Engine<'_> {
                                 .map_or("unknown", |d| d.status.as_str()),
                         ),
                     };
-                    let failed = Finished::Failed {
-                        droplet_id: Some(id),
-                        error: &why,
-                    };
-                    self.sink.finish(p.row, failed);
-                    self.fail(&p.droplet_name, p.action, Some(id), why, None);
+                    self.fail_recorded(p.row, &p.droplet_name, p.action, Some(id), why, None);
                     continue;
                 }
                 still.push(p);
