@@ -3,6 +3,7 @@
 use console::Style;
 
 use crate::ownership::is_stagecraft_tag;
+use crate::ownership::names::{NAME_TAG_PREFIX, PROTECT_TAG};
 use crate::plan::{Effect, Entry, Plan};
 
 /// The plan as text, sorted and byte-identical for the same plan. stagecraft's own tags (env, role, the
@@ -120,7 +121,10 @@ pub fn render_text(plan: &Plan, color: bool, verbose: bool) -> String {
 /// A `tags` change: `from` holds the tags to remove, `to` those to add. A change of stagecraft's own tags
 /// alone is one short line unless `verbose`.
 fn tag_line(from: &str, to: &str, replacing: bool, verbose: bool) -> String {
-    let shown = |t: &&str| verbose || !is_stagecraft_tag(t);
+    // The protect and name tags stand for the config's own keys (`protect:`, `name:`): always shown.
+    let shown = |t: &&str| {
+        verbose || !is_stagecraft_tag(t) || *t == PROTECT_TAG || t.starts_with(NAME_TAG_PREFIX)
+    };
     let edits: Vec<String> = (from.split_whitespace().filter(shown))
         .map(|t| format!("-{t}"))
         .chain(to.split_whitespace().filter(shown).map(|t| format!("+{t}")))

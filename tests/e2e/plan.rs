@@ -142,7 +142,7 @@ fn another_configs_droplets_in_the_same_env_are_left_alone() {
         .map(|d| d["id"].as_u64().unwrap())
         .collect();
     old.write("stagecraft.yml", &named("blog", "          db-2: {}\n"));
-    old.run(&["-v", "plan"])
+    old.run(&["plan"])
         .success()
         .assert_stdout_has("+stagecraft:name:blog");
     old.run(&["apply", "--auto-approve"]).success();

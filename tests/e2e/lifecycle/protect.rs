@@ -54,6 +54,11 @@ fn a_protected_droplet_survives_leaving_the_config_until_unprotected() {
         "stagecraft.yml",
         &config("          app-1: {}\n          db-1: { protect: false }\n"),
     );
+    // The plan shows it without -v: protection is the user's setting, not stagecraft's bookkeeping.
+    project
+        .run(&["plan"])
+        .success()
+        .assert_stdout_has("tags: -stagecraft:protect  (tagged in place)");
     project.run(&["apply", "--auto-approve"]).success();
     assert!(!tags(&droplet(&sb, "staging-db-1")).contains(&"stagecraft:protect"));
     project.write("stagecraft.yml", &config("          app-1: {}\n"));
