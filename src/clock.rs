@@ -6,7 +6,7 @@ mod duration;
 
 pub use duration::{DurationError, MAX_DURATION, MAX_WAIT, parse_duration};
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 pub trait Clock: Send + Sync {
@@ -15,6 +15,37 @@ pub trait Clock: Send + Sync {
     /// Monotonic time, for deadlines and elapsed times.
     fn instant(&self) -> Instant;
     fn sleep(&self, duration: Duration);
+    /// Sleeps like `sleep`, but returns as soon as `wake` is woken (another thread has news); clears it.
+    fn sleep_or_wake(&self, duration: Duration, wake: &Wake) {
+        if !wake.take() {
+            self.sleep(duration);
+        }
+    }
+}
+
+/// Lets another thread cut a [`Clock::sleep_or_wake`] short.
+#[derive(Debug, Default)]
+pub struct Wake {
+    woken: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl Wake {
+    pub fn wake(&self) {
+        *self.lock() = true;
+        self.signal.notify_all();
+    }
+
+    /// Whether it was woken since the last look; clears it.
+    pub fn take(&self) -> bool {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.woken
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The real clock.
@@ -30,6 +61,14 @@ impl Clock for SystemClock {
     }
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);
+    }
+    fn sleep_or_wake(&self, duration: Duration, wake: &Wake) {
+        let woken = wake.lock();
+        let (mut woken, _) = wake
+            .signal
+            .wait_timeout_while(woken, duration, |woken| !*woken)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *woken = false;
     }
 }
 

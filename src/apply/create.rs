@@ -18,7 +18,7 @@ impl Engine<'_> {
     pub(super) fn create_batches(
         &mut self,
         batches: &[Batch],
-        replaced: &BTreeMap<String, u64>,
+        replaced: &BTreeMap<String, Vec<u64>>,
     ) -> Vec<Pending> {
         let rows: Vec<BTreeMap<String, Option<i64>>> = batches
             .iter()
@@ -48,7 +48,7 @@ impl Engine<'_> {
         batch: &Batch,
         rows: BTreeMap<String, Option<i64>>,
         first: Result<Created, ProviderError>,
-        replaced: &BTreeMap<String, u64>,
+        replaced: &BTreeMap<String, Vec<u64>>,
     ) -> Vec<Pending> {
         let mut remaining: Vec<String> = batch.names.clone();
         let mut created: Vec<(String, u64)> = Vec::new();
@@ -117,10 +117,10 @@ impl Engine<'_> {
             .into_iter()
             .map(|(name, id)| {
                 self.progress.update(&name, "booting");
-                let replaces = replaced.get(&name).copied();
-                let action = match replaces {
-                    Some(_) => ActionKind::Replace,
-                    None => ActionKind::Create,
+                let replaces = replaced.get(&name).cloned().unwrap_or_default();
+                let action = match replaces.is_empty() {
+                    false => ActionKind::Replace,
+                    true => ActionKind::Create,
                 };
                 let mut p = Pending::new(&name, action, Task::Boot { id, replaces });
                 p.row = rows.get(&name).copied().flatten();

@@ -3,6 +3,7 @@
 
 use super::engine::Engine;
 use super::report::RunKind;
+use super::rolling::Unfinished;
 use super::sink::{ActionKind, Finished};
 use super::watch::{Pending, Task};
 use crate::plan::Planned;
@@ -10,12 +11,13 @@ use crate::provider::ProviderError;
 
 impl Engine<'_> {
     /// Starts every delete of the plan; the returned tasks wait for the droplets to leave the listing.
-    pub(super) fn deletes(&mut self, planned: &Planned) -> Vec<Pending> {
+    pub(super) fn deletes(&mut self, planned: &Planned, unfinished: &Unfinished) -> Vec<Pending> {
         let targets: Vec<(String, u64)> = planned
             .plan
             .to_delete
             .iter()
             .filter_map(|e| Some((e.droplet_name.clone(), e.droplet_id?)))
+            .filter(|(_, id)| !unfinished.holds(*id))
             .collect();
         if targets.is_empty() {
             return Vec::new();
@@ -47,11 +49,6 @@ impl Engine<'_> {
             pending.extend(self.deleted(name, *id, row, action, result));
         }
         pending
-    }
-
-    /// Deletes droplet `id` alone (a replaced droplet, once its successor is ready).
-    pub(super) fn delete(&mut self, name: &str, id: u64, action: ActionKind) -> Option<Pending> {
-        self.delete_by_id(&[(name.to_string(), id)], action).pop()
     }
 
     /// One `DELETE /v2/droplets?tag_name=` for the whole env.

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::batch::{self, Create};
 use super::inplace;
+use super::probes::{ProbePool, Readiness};
 use super::report::{HostOutcome, HostResult, Report, RunKind};
+use super::rolling::Rolling;
+use super::rolling::Unfinished;
 use super::sink::{ActionKind, ActionSink, Finished, Progress};
 use super::watch::{Pending, Task};
 use crate::clock::{Clock, MAX_WAIT};
@@ -29,6 +32,10 @@ pub struct ApplyOptions {
     /// Apply or destroy, for the report.
     pub kind: RunKind,
     pub clock: Arc<dyn Clock>,
+    /// How hosts whose `ready:` asks for more than the API's word are probed; `None`: none is.
+    pub readiness: Option<Readiness>,
+    /// Replacements in flight at once (`apply.max_replacing`, resolved); `None`: all at once.
+    pub max_replacing: Option<usize>,
 }
 
 /// The shortest poll interval against DigitalOcean: a tick is one listing, and the account's 250 requests
@@ -65,6 +72,7 @@ impl ApplyOptions {
 
 pub(super) struct Engine<'a> {
     pub(super) client: &'a Client,
+    pub(super) planned: &'a Planned,
     pub(super) scope: &'a Scope,
     /// The droplets there were when the plan was made: any other of one of our names is a concurrent
     /// apply's (see `watch`).
@@ -73,6 +81,11 @@ pub(super) struct Engine<'a> {
     pub(super) progress: &'a mut dyn Progress,
     pub(super) sink: &'a mut dyn ActionSink,
     pub(super) results: Vec<HostResult>,
+    /// Started at the first probe.
+    pub(super) probes: Option<ProbePool>,
+    pub(super) rolling: Rolling,
+    /// Tasks a step started besides its own (a replacement deleting several old droplets).
+    pub(super) spawned: Vec<Pending>,
     started: Instant,
 }
 
@@ -86,19 +99,26 @@ pub fn execute(
 ) -> Report {
     let mut engine = Engine {
         client,
+        planned,
         scope: &planned.scope,
         known_ids: planned.live.iter().map(|d| d.id).collect(),
         options,
         progress,
         sink,
         results: Vec::new(),
+        probes: None,
+        rolling: Rolling::default(),
+        spawned: Vec::new(),
         started: options.clock.instant(),
     };
     let mut pending: Vec<Pending> = Vec::new();
 
+    // A replacement an earlier apply left unfinished is finished only once its new droplet is ready.
+    let unfinished = engine.unfinished_replacements();
     // Deletes first: they free names and quota, and depend on nothing.
-    pending.extend(engine.deletes(planned));
-    pending.extend(engine.creates(planned));
+    pending.extend(engine.deletes(planned, &unfinished));
+    pending.extend(engine.creates(planned, &unfinished));
+    pending.extend(engine.finish_replacements(&unfinished));
     engine.retag(
         &[
             (&planned.plan.to_update, ActionKind::Retag),
@@ -107,7 +127,7 @@ pub fn execute(
         &planned.live,
     );
     pending.extend(engine.start_updates(planned));
-    pending.extend(engine.unfinished_boots(planned));
+    pending.extend(engine.unfinished_boots(planned, &unfinished));
 
     engine.watch(pending);
     let mut results = engine.results;
@@ -126,35 +146,53 @@ pub fn execute(
 }
 
 impl Engine<'_> {
-    /// Creates and replacements, batched.
-    fn creates(&mut self, planned: &Planned) -> Vec<Pending> {
-        let by_name: BTreeMap<&str, &DesiredHost> = planned
-            .desired
+    /// Creates and replacements, batched; with `max_replacing`, only the first group of replacements
+    /// (the others start as each group finishes, see `rolling`).
+    fn creates(&mut self, planned: &Planned, unfinished: &Unfinished) -> Vec<Pending> {
+        let mut creates: Vec<(String, Vec<u64>)> = planned
+            .plan
+            .to_create
             .iter()
+            .map(|e| (e.droplet_name.clone(), Vec::new()))
+            .collect();
+        let mut replacements: Vec<(String, Vec<u64>)> = Vec::new();
+        for entry in &planned.plan.to_replace {
+            if let Some(old) = entry.droplet_id {
+                // An old droplet that this one was itself to replace goes too, once the new one is ready.
+                let mut olds = vec![old];
+                olds.extend(unfinished.folded_into(&entry.droplet_name));
+                replacements.push((entry.droplet_name.clone(), olds));
+            }
+        }
+        let first = self.rolling.plan(replacements, self.options.max_replacing);
+        for (name, _) in self.rolling.queued() {
+            self.progress
+                .update(name, "replace waiting for an earlier group to be ready");
+        }
+        creates.extend(first);
+        self.create_hosts(&creates)
+    }
+
+    /// Creates these hosts (droplet name, the droplets each replaces), batched.
+    pub(super) fn create_hosts(&mut self, hosts: &[(String, Vec<u64>)]) -> Vec<Pending> {
+        let by_name: BTreeMap<&str, &DesiredHost> = (self.planned.desired.iter())
             .map(|h| (h.droplet_name.as_str(), h))
             .collect();
         let mut creates: Vec<Create> = Vec::new();
-        let mut replaced: BTreeMap<String, u64> = BTreeMap::new();
-        for entry in &planned.plan.to_create {
-            if let Some(host) = by_name.get(entry.droplet_name.as_str()) {
-                creates.push(Create {
-                    host,
-                    extra_tags: Vec::new(),
-                });
+        let mut replaced: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for (name, olds) in hosts {
+            let Some(host) = by_name.get(name.as_str()) else {
+                continue;
+            };
+            creates.push(Create {
+                host,
+                extra_tags: olds.iter().map(|&old| replaces_tag(old)).collect(),
+            });
+            if !olds.is_empty() {
+                replaced.insert(name.clone(), olds.clone());
             }
         }
-        for entry in &planned.plan.to_replace {
-            if let (Some(host), Some(old)) =
-                (by_name.get(entry.droplet_name.as_str()), entry.droplet_id)
-            {
-                creates.push(Create {
-                    host,
-                    extra_tags: vec![replaces_tag(old)],
-                });
-                replaced.insert(entry.droplet_name.clone(), old);
-            }
-        }
-        let batches = batch::batches(&creates, &planned.ssh_keys);
+        let batches = batch::batches(&creates, &self.planned.ssh_keys);
         self.create_batches(&batches, &replaced)
     }
 
@@ -181,11 +219,11 @@ impl Engine<'_> {
     }
 
     /// Droplets from an earlier, interrupted apply that have not finished booting.
-    fn unfinished_boots(&mut self, planned: &Planned) -> Vec<Pending> {
+    fn unfinished_boots(&mut self, planned: &Planned, unfinished: &Unfinished) -> Vec<Pending> {
         let mut pending = Vec::new();
         for droplet in &planned.live {
             let unchanged = planned.plan.unchanged.contains(&droplet.name);
-            if unchanged && !droplet.is_up() {
+            if unchanged && !droplet.is_up() && !unfinished.is_successor(droplet.id) {
                 self.progress
                     .update(&droplet.name, "waiting for an earlier create");
                 pending.push(Pending::new(
@@ -193,7 +231,7 @@ impl Engine<'_> {
                     ActionKind::Wait,
                     Task::Boot {
                         id: droplet.id,
-                        replaces: None,
+                        replaces: Vec::new(),
                     },
                 ));
             }

@@ -7,14 +7,18 @@ mod delete;
 pub mod engine;
 pub mod inplace;
 pub mod lock;
+pub mod probes;
+mod ready;
 pub mod report;
 pub mod resize;
 mod retag;
+mod rolling;
 pub mod saved;
 pub mod sink;
 mod watch;
 
 pub use engine::{ApplyOptions, execute};
 pub use lock::EnvLock;
+pub use probes::{Prober, Readiness, SshProber};
 pub use report::{HostOutcome, HostResult, Report, RunKind};
 pub use sink::{ActionKind, ActionSink, Finished, NoActions, Progress};

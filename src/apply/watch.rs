@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::engine::Engine;
 use super::inplace::{self, Advance, Step};
-use super::sink::{ActionKind, Finished};
+use super::ready::Probing;
+use super::sink::ActionKind;
 use crate::provider::Droplet;
 
 /// About how long a new droplet takes to be active with an address (the sandbox's default boot time).
@@ -13,8 +14,14 @@ const FIRST_BOOT: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug)]
 pub(super) enum Task {
-    /// A new droplet (or a replacement's new droplet) until it is up.
-    Boot { id: u64, replaces: Option<u64> },
+    /// A new droplet (or a replacement's new droplet, with the droplets it replaces) until it is up.
+    Boot { id: u64, replaces: Vec<u64> },
+    /// Up, and its readiness probe running (see `ready`); the loop waits for the probe's news.
+    Probe {
+        id: u64,
+        replaces: Vec<u64>,
+        address: String,
+    },
     /// In-place changes, one step at a time.
     Update { id: u64, steps: VecDeque<Step> },
     /// Deleted; waiting for it to leave the listing.
@@ -28,6 +35,7 @@ impl Task {
     fn id(&self) -> u64 {
         match self {
             Task::Boot { id, .. }
+            | Task::Probe { id, .. }
             | Task::Update { id, .. }
             | Task::Gone { id }
             | Task::Yield { id, .. } => *id,
@@ -98,15 +106,39 @@ impl Engine<'_> {
         let clock = self.options.clock.clone();
         let start = clock.instant();
         let mut tick = 0u32;
-        while !pending.is_empty() {
+        loop {
+            self.advance_rolling(&mut pending);
+            if pending.is_empty() {
+                break;
+            }
+            // Probes need no listing: while they are all that is left, the loop only waits for their news.
+            let listing_needed = pending
+                .iter()
+                .any(|p| !matches!(p.task, Task::Probe { .. }));
+            let wake = self.probes.as_ref().map(|pool| pool.wake.clone());
             // The first look is at once (actions start on it); the second when a new droplet could have
-            // booted, not a whole interval later; then every interval.
-            match tick {
-                0 => {}
-                1 => clock.sleep(self.options.poll_interval.min(FIRST_BOOT)),
-                _ => clock.sleep(self.options.poll_interval),
+            // booted, not a whole interval later; then every interval, or sooner when a probe has news.
+            let pause = match tick {
+                0 => None,
+                1 => Some(self.options.poll_interval.min(FIRST_BOOT)),
+                _ => Some(self.options.poll_interval),
+            };
+            let mut events = Vec::new();
+            match (pause, &wake, self.probes.as_mut()) {
+                (Some(_), _, Some(pool)) if !listing_needed => events = pool.next(),
+                (Some(pause), Some(wake), _) => clock.sleep_or_wake(pause, wake),
+                (Some(pause), None, _) => clock.sleep(pause),
+                (None, ..) => {}
             }
             tick += 1;
+            if let Some(pool) = self.probes.as_mut() {
+                events.extend(pool.drain());
+            }
+            self.on_probe_events(&mut pending, events);
+            pending.append(&mut self.spawned);
+            if !listing_needed {
+                continue;
+            }
             let elapsed = clock.instant().saturating_duration_since(start);
             // A failed listing is never read as "gone": it only counts against the deadline.
             let (live, last_error) = match crate::plan::live(self.client, self.scope) {
@@ -116,6 +148,11 @@ impl Engine<'_> {
             let listing = Listing::new(&live, &self.known_ids);
             let mut still = Vec::new();
             for mut p in pending {
+                // A probe keeps its own deadline (`ready.timeout`).
+                if matches!(p.task, Task::Probe { .. }) {
+                    still.push(p);
+                    continue;
+                }
                 let deadline = match p.task {
                     Task::Gone { .. } => self.options.delete_timeout,
                     _ => self.options.timeout,
@@ -144,6 +181,7 @@ impl Engine<'_> {
                 }
                 still.push(p);
             }
+            still.append(&mut self.spawned);
             pending = still;
         }
     }
@@ -178,7 +216,8 @@ impl Engine<'_> {
                 );
                 true
             }
-            Task::Boot { id, replaces } => {
+            Task::Probe { .. } => false,
+            Task::Boot { id, .. } => {
                 match self.converge(p, id, listing) {
                     Converge::Keep => {}
                     Converge::Yielding => return false,
@@ -187,7 +226,7 @@ impl Engine<'_> {
                 let Some(droplet) = by_id.get(&id) else {
                     return false;
                 };
-                self.booted(p, droplet, replaces)
+                self.booted(p, droplet)
             }
             Task::Update { id, .. } => {
                 let Some(droplet) = by_id.get(&id).copied() else {
@@ -284,8 +323,8 @@ impl Engine<'_> {
         }
     }
 
-    /// A booting droplet seen in the listing: done once it is up, and then a replaced one is deleted.
-    fn booted(&mut self, p: &mut Pending, droplet: &Droplet, replaces: Option<u64>) -> bool {
+    /// A booting droplet seen in the listing: once it is up, probed when its host asks, else ready.
+    fn booted(&mut self, p: &mut Pending, droplet: &Droplet) -> bool {
         if !droplet.is_up() {
             self.progress.update(
                 &p.droplet_name,
@@ -293,28 +332,10 @@ impl Engine<'_> {
             );
             return false;
         }
-        let done = Finished::Done {
-            do_action: p.do_action,
-            droplet_id: Some(droplet.id),
-        };
-        self.sink.finish(p.row, done);
-        if let Some(old) = replaces {
-            // The new droplet is ready: only now does the old one go.
-            self.progress
-                .update(&p.droplet_name, "new droplet ready; deleting the old one");
-            return match self.delete(&p.droplet_name, old, ActionKind::Replace) {
-                Some(gone) => {
-                    *p = gone;
-                    false
-                }
-                None => true,
-            };
+        match self.start_probe(p, droplet) {
+            Probing::Started => false,
+            Probing::Failed => true,
+            Probing::NotNeeded => self.ready(p, Some(droplet), droplet.id),
         }
-        self.progress.update(
-            &p.droplet_name,
-            &format!("active at {}", droplet.public_ipv4().unwrap_or("?")),
-        );
-        self.ok(&p.droplet_name, p.action, Some(droplet), None);
-        true
     }
 }

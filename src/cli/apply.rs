@@ -31,7 +31,9 @@ pub fn run(session: &Session, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     let options = options(session, &config, flags)?;
     let client = session.client(&config)?;
-    let options = checked(options, &client)?;
+    let mut options = checked(options, &client)?;
+    options.readiness = readiness(session, &config, &env, &client, args.parallel)?;
+    options.max_replacing = max_replacing(&config, &env)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     let planned = crate::plan::make(&client, &config, &env)?;
     refuse_blocked(&planned, "apply")?;
@@ -204,7 +206,56 @@ fn options(session: &Session, config: &Config, flags: Timings) -> anyhow::Result
         resize_disk: settings.resize_disk.unwrap_or(false),
         kind: apply::RunKind::Apply,
         clock: session.clock.clone(),
+        readiness: None,
+        max_replacing: None,
     })
+}
+
+/// The probes of the hosts whose `ready:` asks for SSH, set up (ssh found, keys present) before anything
+/// is sent; `None` when no host asks.
+fn readiness(
+    session: &Session,
+    config: &Config,
+    env: &str,
+    client: &crate::provider::Client,
+    parallel: u32,
+) -> anyhow::Result<Option<apply::Readiness>> {
+    let desired = config.desired_hosts(env);
+    let probed: Vec<&crate::config::DesiredHost> =
+        desired.iter().filter(|h| h.ready.probes()).collect();
+    if probed.is_empty() {
+        return Ok(None);
+    }
+    let ctx = super::exec::context(session, config, env, client);
+    let ssh = crate::exec::probe_ssh(&ctx, &probed)
+        .context("setting up the readiness probes (ready.ssh)")?;
+    Ok(Some(apply::Readiness {
+        prober: std::sync::Arc::new(apply::SshProber {
+            ssh,
+            clock: session.clock.clone(),
+        }),
+        parallel: parallel as usize,
+    }))
+}
+
+/// `apply.max_replacing` for this env's number of hosts.
+fn max_replacing(config: &Config, env: &str) -> anyhow::Result<Option<usize>> {
+    let settings = config.provider().apply.clone().unwrap_or_default();
+    let Some(value) = settings.max_replacing else {
+        return Ok(None);
+    };
+    let hosts = config.desired_hosts(env).len();
+    let pos = config.position(&[
+        "cloud",
+        "providers",
+        "digitalocean",
+        "apply",
+        "max_replacing",
+    ]);
+    value
+        .limit(hosts)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", config.path.display(), pos.line, pos.col))
 }
 
 /// The timings, checked against where requests go (a local sandbox may be polled faster).

@@ -146,6 +146,9 @@ pub struct ApplyArgs {
     /// How long to wait for droplets to become ready (default: config `apply.timeout`, else 10m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Readiness probes (config `ready:`) run at once.
+    #[arg(long, default_value_t = crate::exec::DEFAULT_PARALLEL as u32, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub parallel: u32,
     /// Record every dispatched action in this database's `ops.do_actions` (default: STAGECRAFT_DATABASE_URL
     /// when set, from the environment or .env; never DATABASE_URL).
     #[arg(long)]

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::model::{ChangePolicy, OnChange};
+use super::readiness::{self, ReadyCheck};
 use super::{Config, Pos, Problem};
 use crate::ownership::Wanted;
 use crate::ownership::hashes::{LegacySettings, keys_hash, user_data_hash};
@@ -53,6 +54,9 @@ pub struct DesiredHost {
     /// The config's top-level `name:`.
     pub config_name: Option<String>,
     pub ssh: SshTarget,
+    /// When its new droplet counts as ready (how apply waits, not what the droplet is: not in plans).
+    #[serde(skip)]
+    pub ready: ReadyCheck,
     #[serde(skip)]
     pub pos: Pos,
 }
@@ -207,6 +211,24 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
             user_data: own.user_data.or(wide.user_data),
             ssh_keys: own.ssh_keys.or(wide.ssh_keys),
         };
+        let ready = match readiness::resolve(provider.ready.as_ref(), host.ready.as_ref()) {
+            Ok(ready) => ready,
+            Err(p) => {
+                // The key at fault is the host's own when it sets it, else the provider's.
+                let own = host.ready.as_ref().is_some_and(|r| match p.key {
+                    "ssh" => r.ssh.is_some(),
+                    _ => r.timeout.is_some(),
+                });
+                let at: Vec<&str> = if own {
+                    [&path[..], &["ready", p.key]].concat()
+                } else {
+                    vec!["cloud", "providers", "digitalocean", "ready", p.key]
+                };
+                let at = (config.position(&at), at.join("."));
+                problem(at, p.message);
+                ReadyCheck::default()
+            }
+        };
         for name in names {
             out.push(DesiredHost {
                 env: env.to_string(),
@@ -228,6 +250,7 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
                 protect: host.protect.or(provider.protect).unwrap_or(false),
                 config_name: config.file.name.clone(),
                 ssh: ssh.clone(),
+                ready,
                 pos,
             });
         }
@@ -332,6 +355,7 @@ impl DesiredHost {
                 port: 22,
                 identity_file: None,
             },
+            ready: ReadyCheck::default(),
             pos: Pos::default(),
         }
     }

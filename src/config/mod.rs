@@ -5,6 +5,7 @@ pub mod hosts;
 pub mod located;
 pub mod model;
 pub mod names;
+pub mod readiness;
 pub mod rules;
 pub mod schema_check;
 
@@ -14,6 +15,7 @@ pub use env_vars::EnvVars;
 pub use hosts::{DesiredHost, SshTarget};
 pub use located::Pos;
 pub use model::ConfigFile;
+pub use readiness::ReadyCheck;
 
 /// One thing wrong with the config, and where.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

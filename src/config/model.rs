@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::readiness::{MaxReplacing, Ready};
+
 /// A `stagecraft.yml` file.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +102,10 @@ pub struct DigitalOcean {
     /// leaves the config). Set `false` and apply to lift it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect: Option<bool>,
+    /// When a new droplet counts as ready (default: the API's `active` with an address); a host's own
+    /// `ready:` keys win.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<Ready>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply: Option<ApplySettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +160,9 @@ pub struct Host {
     /// leaves the config). Set `false` and apply to lift it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect: Option<bool>,
+    /// When this host's new droplet counts as ready; its keys win over the provider's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<Ready>,
 }
 
 /// What a changed setting that the API cannot show back does to an existing droplet.
@@ -211,6 +220,11 @@ pub struct ApplySettings {
     /// Grow the disk on resize too. Irreversible: the droplet can never be sized down again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resize_disk: Option<bool>,
+    /// How many replacements are in flight at once (a number, or a percentage of the env's hosts);
+    /// the next batch starts when the previous one is ready and its old droplets are deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::readiness::max_replacing_schema")]
+    pub max_replacing: Option<MaxReplacing>,
 }
 
 /// How `exec`, `ssh` and `inventory` reach hosts.

@@ -40,6 +40,22 @@ pub fn check_token_lookalikes(node: &Node, problems: &mut Vec<Problem>) {
     }
 }
 
+/// A wait from the config (`key` is its name in messages): above 0 and below a day.
+pub fn wait_duration(key: &str, text: &str) -> Result<std::time::Duration, String> {
+    match crate::clock::parse_duration(text) {
+        // Too long to even represent is too long to wait for: one message for both.
+        Err(crate::clock::DurationError::TooLong(_)) => {
+            Err(format!("{key} is {text}; it must be below a day (24h)"))
+        }
+        Err(e) => Err(e.to_string()),
+        Ok(d) if d.is_zero() => Err(format!("{key} is 0; it must be above 0")),
+        Ok(d) if d >= crate::clock::MAX_WAIT => {
+            Err(format!("{key} is {text}; it must be below a day (24h)"))
+        }
+        Ok(d) => Ok(d),
+    }
+}
+
 /// Every rule the typed config must satisfy beyond its schema, and the hosts of every environment as
 /// expanded while checking them (so `user_data_file`s are read once per load).
 pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost>>) {
@@ -138,18 +154,7 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
         ("delete_timeout", &timings.delete_timeout),
     ] {
         let Some(text) = value else { continue };
-        let problem = match crate::clock::parse_duration(text) {
-            // Too long to even represent is too long to wait for: one message for both.
-            Err(crate::clock::DurationError::TooLong(_)) => Some(format!(
-                "apply.{key} is {text}; it must be below a day (24h)"
-            )),
-            Err(e) => Some(e.to_string()),
-            Ok(d) if d.is_zero() => Some(format!("apply.{key} is 0; it must be above 0")),
-            Ok(d) if d >= crate::clock::MAX_WAIT => Some(format!(
-                "apply.{key} is {text}; it must be below a day (24h)"
-            )),
-            Ok(_) => None,
-        };
+        let problem = wait_duration(&format!("apply.{key}"), text).err();
         if let Some(message) = problem {
             push_to(
                 &mut problems,
@@ -158,6 +163,14 @@ pub fn check(config: &Config) -> (Vec<Problem>, BTreeMap<String, Vec<DesiredHost
                 message,
             );
         }
+    }
+    if let Some(Err(message)) = timings.max_replacing.as_ref().map(|m| m.limit(1)) {
+        push_to(
+            &mut problems,
+            at(&[dop[0], dop[1], dop[2], "apply", "max_replacing"]),
+            "apply.max_replacing".into(),
+            message,
+        );
     }
     let policy = provider.policy.clone().unwrap_or_default();
     let positive = [

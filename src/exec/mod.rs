@@ -6,7 +6,9 @@ pub mod explain;
 pub mod inventory;
 pub mod login;
 pub mod mux;
+pub mod probe;
 pub mod quote;
+pub mod readiness;
 pub mod relay;
 pub mod retry;
 pub mod ssh;
@@ -168,16 +170,7 @@ pub fn prepare(
     let desired = ctx.config.desired_hosts(ctx.env);
     let selected = target::select(&desired, ctx.env, selection)?;
     let program = ssh::find_ssh(ctx.path.as_deref()).ok_or(ExecError::SshMissing)?;
-    for host in &selected {
-        if let Some(path) = &host.ssh.identity_file
-            && !path.is_file()
-        {
-            return Err(ExecError::IdentityMissing {
-                host: host.name.clone(),
-                path: path.clone(),
-            });
-        }
-    }
+    check_identities(&selected)?;
     let mux = mux_for(ctx)?;
     // Only this config's droplets: another config's of the same name in the env is not ours to run on.
     let live = crate::plan::live(ctx.client, &ctx.config.scope(ctx.env))?.ours;
@@ -200,6 +193,46 @@ pub fn prepare(
         hidden_env: vec![ctx.config.provider().token_env.clone()],
     };
     Ok((destinations, ssh))
+}
+
+/// A missing key file is the user's to fix, before anything connects.
+fn check_identities(hosts: &[&crate::config::DesiredHost]) -> Result<(), ExecError> {
+    for host in hosts {
+        if let Some(path) = &host.ssh.identity_file
+            && !path.is_file()
+        {
+            return Err(ExecError::IdentityMissing {
+                host: host.name.clone(),
+                path: path.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The ssh invocation of readiness probes (`apply` and `status` with `ready:`): stagecraft's known_hosts,
+/// no shared connection (a master opened while a droplet boots would outlive what it saw), and every
+/// probed host's identity file checked before anything is sent.
+pub fn probe_ssh(
+    ctx: &ExecContext<'_>,
+    hosts: &[&crate::config::DesiredHost],
+) -> Result<Ssh, ExecError> {
+    let program = ssh::find_ssh(ctx.path.as_deref()).ok_or(ExecError::SshMissing)?;
+    check_identities(hosts)?;
+    std::fs::create_dir_all(&ctx.data_dir).map_err(|source| ExecError::DataDir {
+        path: ctx.data_dir.clone(),
+        source,
+    })?;
+    Ok(Ssh {
+        program,
+        known_hosts: ctx.data_dir.join("known_hosts"),
+        extra_options: Vec::new(),
+        mux: Mux {
+            dir: ctx.runtime_dir.clone(),
+            persist: Duration::ZERO,
+        },
+        hidden_env: vec![ctx.config.provider().token_env.clone()],
+    })
 }
 
 /// Resolves the selection and runs the command; returns the process exit status.

@@ -58,6 +58,8 @@ fn apply_in_process(
         resize_disk: false,
         kind: stagecraft::apply::RunKind::Apply,
         clock: Arc::new(clock.clone()),
+        readiness: None,
+        max_replacing: None,
     };
     let mut progress = Recorder::default();
     let report = stagecraft::apply::execute(
