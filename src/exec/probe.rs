@@ -38,12 +38,14 @@ pub fn command(nonce: &str, cloud_init: Option<CloudInitCall>) -> String {
         return ready;
     };
     let marker = cloud_init_marker(nonce);
-    let status = match call {
-        CloudInitCall::Wait => "cloud-init status --wait >/dev/null 2>&1",
-        CloudInitCall::Status => "cloud-init status >/dev/null 2>&1",
+    let wait = match call {
+        CloudInitCall::Wait => " --wait",
+        CloudInitCall::Status => "",
     };
+    // The exit status, then the last line cloud-init printed (`status: done`; `--wait` prints dots first).
     format!(
-        "{ready}; if command -v cloud-init >/dev/null 2>&1; then {status}; rc=$?; echo \"{marker} $rc\"; \
+        "{ready}; if command -v cloud-init >/dev/null 2>&1; then s=$(cloud-init status{wait} 2>/dev/null); rc=$?; \
+         echo \"{marker} $rc $(printf '%s' \"$s\" | tail -n 1)\"; \
          if [ \"$rc\" = 1 ]; then cloud-init status --long 2>&1 | tail -n {LONG_TAIL}; fi; \
          else echo \"{marker} none\"; fi"
     )
@@ -90,15 +92,20 @@ pub fn read(stdout: &str, nonce: &str, cloud_init: bool) -> Reading {
         return Reading::CloudInitRunning { exit: None };
     };
     let rest: Vec<&str> = lines.collect();
-    match status {
+    let (code, said) = status.split_once(' ').unwrap_or((status, ""));
+    // Asked without `--wait`, a running cloud-init answers exit 0 on older releases: its words tell.
+    let running = ["running", "not started", "not run"]
+        .iter()
+        .any(|w| said.contains(w));
+    match code {
         "none" => Reading::Ready,
         // 1: a critical error. 2 (cloud-init 23.4+) is recoverable and some distributions turn it into 0:
-        // the boot finished either way. 129: asked too early in boot; 3 is what `status` (not `--wait`)
-        // says while still running on newer releases.
+        // the boot finished either way. 129: asked too early in boot.
         "1" => Reading::CloudInitFailed {
             detail: rest.join("\n").trim().to_string(),
         },
         "129" => Reading::CloudInitRunning { exit: Some(129) },
+        _ if running => Reading::CloudInitRunning { exit: None },
         code => match code.parse::<i32>() {
             Ok(_) => Reading::Ready,
             Err(_) => Reading::CloudInitRunning { exit: None },
@@ -172,6 +179,7 @@ mod tests {
         let banner = "Please wait while we get your droplet ready...\n";
         let ok = "stagecraft-ready-0a1b2c3d\n";
         let ci = |rest: &str| format!("{ok}stagecraft-cloud-init-0a1b2c3d {rest}\n");
+        let running = ci("0 status: running");
         let cases: Vec<(String, bool, Reading)> = vec![
             (ok.into(), false, Reading::Ready),
             (
@@ -192,6 +200,14 @@ mod tests {
             ),
             (ok.into(), true, Reading::CloudInitRunning { exit: None }),
             (ci("0"), true, Reading::Ready),
+            (ci("0 status: done"), true, Reading::Ready),
+            (ci("2 status: degraded done"), true, Reading::Ready),
+            (running, true, Reading::CloudInitRunning { exit: None }),
+            (
+                ci("3 status: not started"),
+                true,
+                Reading::CloudInitRunning { exit: None },
+            ),
             (ci("2"), true, Reading::Ready),
             (ci("none"), true, Reading::Ready),
             (
@@ -200,7 +216,7 @@ mod tests {
                 Reading::CloudInitRunning { exit: Some(129) },
             ),
             (
-                format!("{}status: error\nerrors:\n  - boom", ci("1")),
+                format!("{}status: error\nerrors:\n  - boom", ci("1 status: error")),
                 true,
                 Reading::CloudInitFailed {
                     detail: "status: error\nerrors:\n  - boom".into(),

@@ -14,6 +14,7 @@ mod exec;
 mod ingest;
 mod lifecycle;
 mod plan;
+mod ready;
 mod requests;
 mod safety;
 mod sandbox;
@@ -31,6 +32,7 @@ fn main() {
             ingest::tests(),
             lifecycle::tests(),
             plan::tests(),
+            ready::tests(),
             requests::tests(),
             safety::tests(),
             sandbox::tests(),

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod booting;
 pub mod harness;
 pub mod postgres;
 pub mod sandbox;

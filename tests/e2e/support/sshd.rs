@@ -146,6 +146,14 @@ SetEnv HOME={dir}/home
         std::fs::write(self.path().join("sshd_config"), config).expect("sshd_config");
     }
 
+    /// More `sshd_config` lines (before `start`).
+    pub fn append_config(&self, lines: &str) {
+        let path = self.path().join("sshd_config");
+        let mut config = std::fs::read_to_string(&path).expect("sshd_config");
+        config.push_str(lines);
+        std::fs::write(path, config).expect("sshd_config");
+    }
+
     /// Starts sshd and waits until its port accepts connections.
     pub fn start(&mut self) {
         assert!(self.child.is_none(), "sshd already running");
