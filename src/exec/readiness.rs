@@ -74,7 +74,7 @@ pub fn wait_ready(
     on_stage(stage);
     let mut pause = FIRST_PAUSE;
     let mut auth_refusals = 0;
-    let mut last;
+    let mut last = String::from("no answer yet");
     loop {
         let left = deadline.saturating_duration_since(clock.instant());
         let nonce = probe::nonce();
@@ -123,12 +123,17 @@ pub fn wait_ready(
                 }
                 Reading::NoShell { said } => {
                     stage = Stage::Ssh;
-                    last = match said {
-                        Some(line) => {
-                            format!("the login printed `{line}` instead of running the probe")
+                    match (said, run.exit) {
+                        (Some(line), _) => {
+                            last =
+                                format!("the login printed `{line}` instead of running the probe")
                         }
-                        None => format!("the login ran no command (exit {})", exit_text(run.exit)),
-                    };
+                        (None, Some(code)) => {
+                            last = format!("the login ran no command (exit {code})")
+                        }
+                        // Cut off at the deadline: what the attempts before said still stands.
+                        (None, None) => {}
+                    }
                 }
                 Reading::CloudInitRunning { exit } => {
                     stage = Stage::CloudInit;
@@ -185,16 +190,25 @@ pub fn check_once(clock: &dyn Clock, ssh: &Ssh, dest: &Destination, cloud_init: 
     }
 }
 
+/// `check_once` for many hosts, at most `parallel` at a time; `(host, cloud_init)` pairs in, answers in
+/// the same order out.
+pub fn check_hosts(
+    clock: &dyn Clock,
+    ssh: &Ssh,
+    hosts: &[(Destination, bool)],
+    parallel: usize,
+) -> Vec<String> {
+    crate::parallel::run_bounded(hosts, parallel, |(dest, cloud_init)| {
+        check_once(clock, ssh, dest, *cloud_init)
+    })
+}
+
 fn first_line(text: &str) -> String {
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("no message")
         .to_string()
-}
-
-fn exit_text(exit: Option<i32>) -> String {
-    exit.map_or("killed".into(), |c| c.to_string())
 }
 
 /// One ssh run's result.

@@ -18,6 +18,9 @@ pub struct StatusRow {
     pub droplet_id: Option<u64>,
     pub public_ipv4: Option<String>,
     pub private_ipv4: Option<String>,
+    /// How the readiness probe found the host, when its `ready:` asks for one (filled in by `status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<String>,
     /// Why the row needs a person's attention (a conflict or duplicates), if it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -80,6 +83,7 @@ fn row(host: &str, droplet_name: &str, desired_size: &str, d: Option<&Droplet>) 
         droplet_id: d.map(|d| d.id),
         public_ipv4: d.and_then(|d| d.public_ipv4().map(str::to_string)),
         private_ipv4: d.and_then(|d| d.private_ipv4().map(str::to_string)),
+        ready: None,
         problem: None,
     }
 }

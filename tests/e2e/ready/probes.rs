@@ -18,6 +18,8 @@ pub fn tests() -> Vec<Case> {
         case!(a_refused_key_fails_after_a_few_tries),
         case!(without_ssh_nothing_is_sent),
         case!(status_shows_readiness),
+        case!(a_timeout_names_the_stage_it_was_stuck_in),
+        case!(a_host_key_that_changes_while_booting_is_refused),
     ]
 }
 
@@ -172,4 +174,42 @@ fn status_shows_readiness() {
     let out = project.run(&["status"]).success();
     out.assert_stdout_has("ssh: login not ready");
     assert!(!out.stdout.contains(BANNER), "{}", out.stdout);
+}
+
+fn a_timeout_names_the_stage_it_was_stuck_in() {
+    let w = World::new("a_timeout_names_the_stage_it_was_stuck_in", true);
+    w.booting.banner(true);
+    let project = w.project("{ ssh: true, timeout: 2s }", ONE);
+    let out = project.run(&["apply", "--auto-approve"]).code(1);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(text.contains("not ready after 2s: stuck at ssh"), "{text}");
+    assert!(text.contains(BANNER), "says what the login printed: {text}");
+
+    w.booting.banner(false);
+    w.booting.cloud_init(CloudInit::Running);
+    let project = w.project("{ cloud_init: true, timeout: 2s }", "          app-2: {}\n");
+    let out = project.run(&["apply", "--auto-approve"]).code(1);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(text.contains("stuck at cloud-init"), "{text}");
+}
+
+fn a_host_key_that_changes_while_booting_is_refused() {
+    let mut w = World::new("a_host_key_that_changes_while_booting_is_refused", true);
+    w.booting.banner(true);
+    let project = w.project("{ ssh: true, timeout: 60s }", ONE);
+    let child = spawn_apply(&project);
+    w.booting
+        .until("the probe met the banner", |b| b.logins() >= 1);
+    // Another machine answers at the droplet's address now.
+    w.sshd.stop();
+    w.sshd.new_host_key();
+    w.sshd.start();
+    w.booting.banner(false);
+    let out = finish(child).code(1);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(text.contains("SSH host key of droplet"), "{text}");
+    assert!(
+        text.contains("ssh-keygen -R stagecraft-droplet-"),
+        "says how to fix: {text}"
+    );
 }
