@@ -185,3 +185,90 @@ impl Drop for ProbePool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::config::SshTarget;
+
+    /// Holds each probe until two others run too, and records how many ran at once.
+    struct Counting {
+        now: AtomicUsize,
+        most: AtomicUsize,
+        together: std::sync::Barrier,
+    }
+
+    impl Prober for Counting {
+        fn wait_ready(
+            &self,
+            dest: &Destination,
+            _cloud_init: bool,
+            _deadline: Instant,
+            on_stage: &(dyn Fn(Stage) + Sync),
+        ) -> Result<(), NotReady> {
+            let running = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(running, Ordering::SeqCst);
+            on_stage(Stage::Ssh);
+            self.together.wait();
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            match dest.droplet_id % 2 {
+                0 => Ok(()),
+                _ => Err(NotReady::CloudInitFailed {
+                    detail: "odd".into(),
+                }),
+            }
+        }
+    }
+
+    fn job(id: u64) -> ProbeJob {
+        ProbeJob {
+            dest: Destination {
+                name: format!("app-{id}"),
+                droplet_name: format!("staging-app-{id}"),
+                droplet_id: id,
+                address: "192.0.2.1".into(),
+                ssh: SshTarget {
+                    user: "root".into(),
+                    port: 22,
+                    identity_file: None,
+                },
+            },
+            cloud_init: false,
+            deadline: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn at_most_parallel_probes_run_and_every_one_reports() {
+        let prober = Arc::new(Counting {
+            now: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+            together: std::sync::Barrier::new(3),
+        });
+        let mut pool = ProbePool::new(Readiness {
+            prober: prober.clone(),
+            parallel: 3,
+        });
+        for id in 1..=9 {
+            pool.start(job(id));
+        }
+        let mut done = Vec::new();
+        let mut stages = 0;
+        while pool.running > 0 {
+            for event in pool.next() {
+                match event {
+                    ProbeEvent::Stage { .. } => stages += 1,
+                    ProbeEvent::Done { id, result, .. } => done.push((id, result.is_ok())),
+                }
+            }
+        }
+        done.sort();
+        assert_eq!(done.len(), 9);
+        assert!(done.iter().all(|(id, ok)| *ok == (id % 2 == 0)), "{done:?}");
+        assert_eq!(stages, 9);
+        assert_eq!(prober.most.load(Ordering::SeqCst), 3, "bounded by parallel");
+        assert!(pool.workers.len() <= 3);
+    }
+}
