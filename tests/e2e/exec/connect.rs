@@ -1,7 +1,7 @@
 //! Connecting: refusals retried until sshd listens or the connect timeout ends, and a changed host key
 //! refused with the fix.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -39,18 +39,7 @@ fn refused_connections_are_retried_until_sshd_listens() {
         .expect("spawn exec");
     // Wait for exec to report its first refusal, then bring sshd up: no guessing with sleeps.
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "exec ended without retrying: {seen}"
-        );
-        seen.push_str(&line);
-        if line.contains("refused the connection") {
-            break;
-        }
-    }
+    let seen = crate::support::stderr_until(&mut stderr, "refused the connection");
     sshd.start();
     let rest = std::thread::spawn(move || {
         let mut text = String::new();

@@ -37,18 +37,7 @@ fn droplet(sb: &TestSandbox, name: &str) -> Value {
 
 /// Droplet ids by name, sorted by name.
 fn ids(sb: &TestSandbox) -> Vec<(String, u64)> {
-    let mut ids: Vec<(String, u64)> = sb
-        .droplets()
-        .iter()
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().to_string(),
-                d["id"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    ids.sort();
-    ids
+    sb.ids()
 }
 
 /// The types of every droplet action the account has seen (creates included), oldest first.

@@ -1,7 +1,7 @@
 //! New hosts: a banner is not ready, cloud-init is waited for (done, error, recoverable), refusals are
 //! retried, a refused key is not retried forever, and nothing is sent without an `ssh` to probe with.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 
 use super::{World, finish, spawn_apply};
 use crate::case;
@@ -92,18 +92,7 @@ fn refused_connections_are_retried_until_sshd_listens() {
     let mut child = spawn_apply(&project);
     // Bring sshd up once the probe has started (and so met a closed port): no guessing with sleeps.
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "apply ended before probing: {seen}"
-        );
-        seen.push_str(&line);
-        if line.contains("staging-app-1: ssh") {
-            break;
-        }
-    }
+    let seen = crate::support::stderr_until(&mut stderr, "staging-app-1: ssh");
     w.sshd.start();
     let rest = std::thread::spawn(move || {
         let mut text = String::new();

@@ -16,18 +16,8 @@ pub fn tests() -> Vec<Case> {
 
 const READY: &str = "{ cloud_init: true, timeout: 60s }";
 
-/// Droplet ids by name, sorted.
 fn ids(w: &World) -> Vec<(String, u64)> {
-    let mut ids: Vec<(String, u64)> = (w.api.droplets().iter())
-        .map(|d| {
-            (
-                d["name"].as_str().unwrap().into(),
-                d["id"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    ids.sort();
-    ids
+    w.api.ids()
 }
 
 fn a_new_droplet_that_never_gets_ready_keeps_the_old_one() {

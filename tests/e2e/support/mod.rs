@@ -242,6 +242,23 @@ impl Output {
     }
 }
 
+/// Reads a child's stderr line by line until a line contains `needle`; returns what was read. Lets a test
+/// act on what the binary reports instead of guessing with sleeps.
+pub fn stderr_until(stderr: &mut impl std::io::BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the command ended before printing {needle:?}: {seen}"
+        );
+        seen.push_str(&line);
+        if line.contains(needle) {
+            return seen;
+        }
+    }
+}
+
 /// A minimal valid config with one env `staging` and the given host lines (YAML, indented 10 spaces).
 pub fn config_with_hosts(api_url: &str, hosts: &str) -> String {
     format!(

@@ -220,6 +220,20 @@ impl SandboxClient {
         all
     }
 
+    /// Droplet ids by name, sorted by name.
+    pub fn ids(&self) -> Vec<(String, u64)> {
+        let mut ids: Vec<(String, u64)> = (self.droplets().iter())
+            .map(|d| {
+                (
+                    d["name"].as_str().unwrap().into(),
+                    d["id"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// Droplet names in the account, sorted (duplicates kept, so tests can see them).
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
