@@ -73,6 +73,8 @@ pub(super) struct Engine<'a> {
     pub(super) progress: &'a mut dyn Progress,
     pub(super) sink: &'a mut dyn ActionSink,
     pub(super) results: Vec<HostResult>,
+    /// The plan carried out (its networking spec is read when a replacement hands over, see `network.rs`).
+    pub(super) planned: &'a Planned,
     started: Instant,
 }
 
@@ -92,9 +94,15 @@ pub fn execute(
         progress,
         sink,
         results: Vec::new(),
+        planned,
         started: options.clock.instant(),
     };
     let mut pending: Vec<Pending> = Vec::new();
+    let mut network = Vec::new();
+    if options.kind == RunKind::Destroy {
+        // The env's records and firewalls go before its droplets.
+        network = super::network::run(&mut engine, planned, true);
+    }
 
     // Deletes first: they free names and quota, and depend on nothing.
     pending.extend(engine.deletes(planned));
@@ -110,6 +118,10 @@ pub fn execute(
     pending.extend(engine.unfinished_boots(planned));
 
     engine.watch(pending);
+    if options.kind == RunKind::Apply {
+        // Then the project, firewalls, records and reserved IPs, against the droplets as they are now.
+        network = super::network::run(&mut engine, planned, false);
+    }
     let mut results = engine.results;
     results.sort_by(|a, b| {
         crate::natural::cmp(&a.droplet_name, &b.droplet_name)
@@ -121,6 +133,7 @@ pub fn execute(
         .saturating_duration_since(engine.started);
     let mut report = Report::new(options.kind, &planned.plan.env, client, elapsed);
     report.results = results;
+    report.network = network;
     report.recording_problems = engine.sink.problems();
     report
 }

@@ -299,6 +299,8 @@ impl Engine<'_> {
         };
         self.sink.finish(p.row, done);
         if let Some(old) = replaces {
+            // The replacement hook: between "new droplet ready" and "old droplet deleted".
+            self.before_replaced_droplet_is_deleted(&p.droplet_name, droplet, old);
             // The new droplet is ready: only now does the old one go.
             self.progress
                 .update(&p.droplet_name, "new droplet ready; deleting the old one");

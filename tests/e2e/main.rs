@@ -13,6 +13,7 @@ mod config_errors;
 mod exec;
 mod ingest;
 mod lifecycle;
+mod network;
 mod plan;
 mod requests;
 mod safety;
@@ -30,6 +31,7 @@ fn main() {
             exec::tests(),
             ingest::tests(),
             lifecycle::tests(),
+            network::tests(),
             plan::tests(),
             requests::tests(),
             safety::tests(),
