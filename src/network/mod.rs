@@ -18,3 +18,6 @@ pub mod wait;
 pub use diff::{Inputs, NetPlan, Step};
 pub use live::{NetLive, Wants};
 pub use spec::NetworkSpec;
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,7 @@
 //! through the binary against the sandbox. Shared here: the config and the sandbox's view of them.
 
 mod conflicts;
+mod faults;
 mod lifecycle;
 mod validate;
 
@@ -12,7 +13,13 @@ use crate::support::harness::Case;
 use crate::support::sandbox::TestSandbox;
 
 pub fn tests() -> Vec<Case> {
-    [conflicts::tests(), lifecycle::tests(), validate::tests()].concat()
+    [
+        conflicts::tests(),
+        faults::tests(),
+        lifecycle::tests(),
+        validate::tests(),
+    ]
+    .concat()
 }
 
 pub const DOMAIN: &str = "example.com";
