@@ -19,7 +19,8 @@ pub fn tests() -> Vec<Case> {
 
 fn an_env_with_firewalls_dns_and_a_project_applies_and_plans_empty() {
     let sb = sandbox();
-    let project = Project::new(&config(&sb.url, HOSTS));
+    let hosts = HOSTS.replace("app-2: { role: app }", "app-2: { role: app, ipv6: true }");
+    let project = Project::new(&config(&sb.url, &hosts));
     let plan = project.run(&["plan"]).success();
     for line in [
         "+ project shop staging",
@@ -62,6 +63,15 @@ fn an_env_with_firewalls_dns_and_a_project_applies_and_plans_empty() {
     let app1 = droplet(&sb, "staging-app-1");
     assert!(records(&sb).contains(&("A".into(), "app-1.staging".into(), public_ip(&app1))));
     assert_eq!(ip_holder(&sb), app1["id"].as_u64());
+    // app-2 has IPv6: an AAAA record too, at its address in canonical form.
+    let app2 = droplet(&sb, "staging-app-2");
+    let v6 = app2["networks"]["v6"][0]["ip_address"].as_str().unwrap();
+    let canonical = v6.parse::<std::net::Ipv6Addr>().unwrap().to_string();
+    assert!(
+        records(&sb).contains(&("AAAA".into(), "app-2.staging".into(), canonical)),
+        "{:?}",
+        records(&sb)
+    );
     let p = &sb.get("/v2/projects").json["projects"];
     let shop = (p.as_array().unwrap().iter())
         .find(|p| p["name"] == "shop staging")
