@@ -112,6 +112,11 @@ pub fn execute(
         started: options.clock.instant(),
     };
     let mut pending: Vec<Pending> = Vec::new();
+    let mut network = Vec::new();
+    if options.kind == RunKind::Destroy {
+        // The env's records and firewalls go before its droplets.
+        network = super::network::run(&mut engine, planned, true);
+    }
 
     // A replacement an earlier apply left unfinished is finished only once its new droplet is ready.
     let unfinished = engine.unfinished_replacements();
@@ -130,6 +135,10 @@ pub fn execute(
     pending.extend(engine.unfinished_boots(planned, &unfinished));
 
     engine.watch(pending);
+    if options.kind == RunKind::Apply {
+        // Then the project, firewalls, records and reserved IPs, against the droplets as they are now.
+        network = super::network::run(&mut engine, planned, false);
+    }
     let mut results = engine.results;
     results.sort_by(|a, b| {
         crate::natural::cmp(&a.droplet_name, &b.droplet_name)
@@ -141,6 +150,7 @@ pub fn execute(
         .saturating_duration_since(engine.started);
     let mut report = Report::new(options.kind, &planned.plan.env, client, elapsed);
     report.results = results;
+    report.network = network;
     report.recording_problems = engine.sink.problems();
     report
 }

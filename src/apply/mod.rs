@@ -7,6 +7,7 @@ mod delete;
 pub mod engine;
 pub mod inplace;
 pub mod lock;
+mod network;
 pub mod probes;
 mod ready;
 pub mod report;

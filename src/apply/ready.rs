@@ -62,7 +62,7 @@ impl Engine<'_> {
         p.task = Task::Probe {
             id: droplet.id,
             replaces,
-            address: address.to_string(),
+            droplet: Box::new(droplet.clone()),
         };
         (self.probes.get_or_insert_with(|| ProbePool::new(readiness))).start(job);
         Probing::Started
@@ -119,15 +119,23 @@ impl Engine<'_> {
             droplet_id: Some(id),
         };
         self.sink.finish(p.row, done);
-        let probed_at = match &p.task {
-            Task::Probe { address, .. } => Some(address.clone()),
+        // After a probe, the droplet as the listing showed it when it came up.
+        let probed = match &p.task {
+            Task::Probe { droplet, .. } => Some(droplet.as_ref().clone()),
             _ => None,
         };
+        let droplet = droplet.or(probed.as_ref());
         let replaces = match &mut p.task {
             Task::Boot { replaces, .. } | Task::Probe { replaces, .. } => std::mem::take(replaces),
             _ => Vec::new(),
         };
         if !replaces.is_empty() {
+            if let Some(new) = droplet {
+                for &old in &replaces {
+                    // Records and the reserved IP follow the host before the old droplet goes.
+                    self.before_replaced_droplet_is_deleted(&p.droplet_name, new, old);
+                }
+            }
             // The new droplet is ready: only now do the old ones go.
             self.progress
                 .update(&p.droplet_name, "new droplet ready; deleting the old one");
@@ -144,18 +152,14 @@ impl Engine<'_> {
                 None => true,
             };
         }
-        let state = match (&probed_at, droplet.and_then(Droplet::public_ipv4)) {
-            (Some(ip), _) => format!("ready at {ip}"),
-            (None, Some(ip)) => format!("active at {ip}"),
-            (None, None) => "active".to_string(),
+        let state = match (probed.is_some(), droplet.and_then(Droplet::public_ipv4)) {
+            (true, Some(ip)) => format!("ready at {ip}"),
+            (true, None) => "ready".to_string(),
+            (false, Some(ip)) => format!("active at {ip}"),
+            (false, None) => "active".to_string(),
         };
         self.progress.update(&p.droplet_name, &state);
         self.ok(&p.droplet_name, p.action, droplet, Some(id));
-        if let Some(result) = self.results.last_mut()
-            && result.public_ipv4.is_none()
-        {
-            result.public_ipv4 = probed_at;
-        }
         true
     }
 }

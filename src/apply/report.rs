@@ -97,6 +97,9 @@ pub struct Report {
     /// Time spent waiting for room in the request budget (the per-minute limit).
     pub budget_wait_ms: u64,
     pub elapsed_ms: u64,
+    /// Firewalls, records, project assignments and reserved IPs, in the order they were done.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<crate::network::apply::NetResult>,
     /// Failures to record dispatched actions (`apply --db`); the apply itself went on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recording_problems: Vec<String>,
@@ -111,6 +114,7 @@ impl Report {
             kind,
             env: env.to_string(),
             results: Vec::new(),
+            network: Vec::new(),
             requests: client.request_count(),
             most_in_flight: budget.most_in_flight,
             budget_wait_ms: budget.waited.as_millis() as u64,
@@ -122,5 +126,6 @@ impl Report {
     /// Hosts whose step failed.
     pub fn failed(&self) -> usize {
         self.results.iter().filter(|r| !r.ok()).count()
+            + self.network.iter().filter(|r| !r.ok).count()
     }
 }

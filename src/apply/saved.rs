@@ -90,6 +90,7 @@ pub fn check_current(path: &Path, saved: &Plan, now: &Plan) -> Result<(), SavedP
             p.to_update.clone(),
             p.to_replace.clone(),
             p.to_adopt.clone(),
+            p.network.clone(),
         )
     };
     if actions(saved) != actions(now) {
@@ -138,6 +139,7 @@ mod tests {
             to_replace: vec![],
             to_adopt: vec![],
             unchanged: vec![],
+            network: vec![],
             cost: Cost::default(),
             live_fingerprint: "l".into(),
             config_fingerprint: "c".into(),

@@ -20,7 +20,8 @@ pub(super) enum Task {
     Probe {
         id: u64,
         replaces: Vec<u64>,
-        address: String,
+        /// As the listing showed it up.
+        droplet: Box<Droplet>,
     },
     /// In-place changes, one step at a time.
     Update { id: u64, steps: VecDeque<Step> },

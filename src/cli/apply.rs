@@ -67,7 +67,9 @@ pub fn destroy(session: &Session, args: &DestroyArgs) -> anyhow::Result<ExitCode
     let options = checked(options, &client)?;
     let _lock = EnvLock::acquire(config.dir(), &env)?;
     // Prices only for the prompt; an approved destroy sends no request it does not need.
-    let planned = crate::plan::make_destroy(&client, &config.scope(&env), !args.auto_approve)?;
+    let mut planned = crate::plan::make_destroy(&client, &config.scope(&env), !args.auto_approve)?;
+    planned.network = crate::network::NetworkSpec::new(&config, &env);
+    crate::plan::network::attach_destroy(&client, &mut planned)?;
     refuse_blocked(&planned, "destroy")?;
     if planned.plan.has_changes() && !args.auto_approve {
         confirm(session, &planned, "destroy")?;

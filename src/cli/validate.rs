@@ -43,11 +43,27 @@ pub fn run(session: &Session, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         let client = session.client(&config)?;
         let catalog = client.catalog(all.iter().map(|h| h.image.as_str()))?;
         crate::plan::check_catalog(&config, &all, &catalog)?;
+        let mut problems = Vec::new();
+        for env in &envs {
+            problems.extend(crate::network::check::against_api(&client, &config, env)?);
+        }
+        if !problems.is_empty() {
+            return Err(crate::plan::PlanError::Catalog {
+                path: config.path.display().to_string(),
+                problems,
+            }
+            .into());
+        }
         if !json {
             session.out.stdout(&format!(
-                "{}: API checks passed (SSH key `{}`, regions, sizes and images exist and fit together).",
+                "{}: API checks passed (SSH key `{}`, regions, sizes and images exist and fit together{}).",
                 config.path.display(),
-                keys.join("`, `")
+                keys.join("`, `"),
+                if config.provider().dns.is_some() || all.iter().any(|h| h.reserved_ip.is_some()) {
+                    "; the DNS domain and reserved IPs are in the account"
+                } else {
+                    ""
+                }
             ));
         }
     }

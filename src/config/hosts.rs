@@ -53,6 +53,10 @@ pub struct DesiredHost {
     pub protect: bool,
     /// The config's top-level `name:`.
     pub config_name: Option<String>,
+    /// The droplet carries its env+role group tag (the config has firewalls, which target it).
+    pub grouped: bool,
+    /// The reserved IP the droplet should hold.
+    pub reserved_ip: Option<String>,
     pub ssh: SshTarget,
     /// When its new droplet counts as ready (how apply waits, not what the droplet is: not in plans).
     #[serde(skip)]
@@ -72,6 +76,7 @@ impl DesiredHost {
             keys_hash: keys_hash(&self.ssh_keys),
             protect: self.protect,
             config_name: self.config_name.clone(),
+            grouped: self.grouped,
         }
     }
 
@@ -249,6 +254,8 @@ pub fn expand(config: &Config, env: &str) -> (Vec<DesiredHost>, Vec<Problem>) {
                 on_ssh_keys_change: on_change.ssh_keys.unwrap_or(ChangePolicy::Ignore),
                 protect: host.protect.or(provider.protect).unwrap_or(false),
                 config_name: config.file.name.clone(),
+                grouped: provider.firewalls.as_ref().is_some_and(|f| !f.is_empty()),
+                reserved_ip: host.reserved_ip.clone(),
                 ssh: ssh.clone(),
                 ready,
                 pos,
@@ -350,6 +357,8 @@ impl DesiredHost {
             on_ssh_keys_change: ChangePolicy::Ignore,
             protect: false,
             config_name: None,
+            grouped: false,
+            reserved_ip: None,
             ssh: SshTarget {
                 user: "root".into(),
                 port: 22,

@@ -5,6 +5,8 @@ pub mod hosts;
 pub mod located;
 pub mod model;
 pub mod names;
+pub mod network;
+mod network_check;
 pub mod readiness;
 pub mod rules;
 pub mod schema_check;
@@ -177,6 +179,7 @@ impl Config {
         };
         let (mut problems, hosts) = rules::check(&config);
         config.hosts = hosts;
+        problems.extend(network::check(&config));
         if !problems.is_empty() {
             problems.sort();
             problems.dedup();
@@ -259,20 +262,32 @@ fn path_key(path: &[&str]) -> String {
     path.join("\u{1f}")
 }
 
-/// The position of every mapping value, by its key path.
+/// The position of every mapping value, by its key path, and of every sequence item (its index, `0`,
+/// `1`, ..., as a path part).
 fn index_positions(root: &located::Node) -> std::collections::HashMap<String, Pos> {
     let mut index = std::collections::HashMap::new();
-    let mut stack: Vec<(Vec<&str>, &located::Node)> = vec![(Vec::new(), root)];
+    let mut stack: Vec<(Vec<String>, &located::Node)> = vec![(Vec::new(), root)];
     while let Some((path, node)) = stack.pop() {
-        index.insert(path_key(&path), node.pos);
-        if let located::Value::Map(entries) = &node.value {
-            for (key, value) in entries {
-                if let Some(key) = key.as_str() {
-                    let mut child = path.clone();
-                    child.push(key);
-                    stack.push((child, value));
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        index.insert(path_key(&parts), node.pos);
+        match &node.value {
+            located::Value::Map(entries) => {
+                for (key, value) in entries {
+                    if let Some(key) = key.as_str() {
+                        let mut child = path.clone();
+                        child.push(key.to_string());
+                        stack.push((child, value));
+                    }
                 }
             }
+            located::Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let mut child = path.clone();
+                    child.push(i.to_string());
+                    stack.push((child, item));
+                }
+            }
+            _ => {}
         }
     }
     index

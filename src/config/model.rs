@@ -115,6 +115,15 @@ pub struct DigitalOcean {
     pub api: Option<ApiSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// The project each env's droplets and DNS domain are assigned to (docs/networking.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<super::network::ProjectSettings>,
+    /// Cloud firewalls per env, by key: `firewalls.<key>` is the firewall `{env}-<key>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewalls: Option<BTreeMap<String, super::network::FirewallSettings>>,
+    /// An A record (and AAAA with IPv6) per host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<super::network::DnsSettings>,
     /// Hosts per environment: `hosts.<env>.<host>`.
     pub hosts: BTreeMap<String, BTreeMap<String, Host>>,
 }
@@ -160,6 +169,11 @@ pub struct Host {
     /// leaves the config). Set `false` and apply to lift it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect: Option<bool>,
+    /// A reserved IP the account already holds, in the host's region: assigned to its droplet, and moved
+    /// to a replacement once it is ready. Never created or deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$"))]
+    pub reserved_ip: Option<String>,
     /// When this host's new droplet counts as ready; its keys win over the provider's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<Ready>,

@@ -50,6 +50,18 @@ impl Walker<'_> {
             }
             if let [only] = others.as_slice() {
                 self.check(node, only, path);
+                return;
+            }
+            // Several branches (`all` or a list): the one whose type fits the node is checked.
+            let actual = json_type(node);
+            let fitting: Vec<&Json> = (others.iter().copied())
+                .filter(|b| {
+                    let types = allowed_types(b);
+                    types.is_empty() || types.iter().any(|t| type_matches(t, actual))
+                })
+                .collect();
+            if let [one] = fitting.as_slice() {
+                self.check(node, one, path);
             }
             return;
         }

@@ -37,6 +37,25 @@ pub fn render_text(report: &Report) -> String {
             ));
         }
     }
+    for r in &report.network {
+        let what = format!("{} {}", r.kind.as_str(), r.name);
+        match &r.error {
+            None => out.push_str(&format!(
+                "  ok      {what:<width$}  {}\n",
+                r.action.as_str()
+            )),
+            Some(e) => {
+                let rid = (r.request_id.as_deref())
+                    .filter(|id| !e.contains(*id))
+                    .map(|i| format!(" (request id {i})"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  FAILED  {what:<width$}  {}: {e}{rid}\n",
+                    r.action.as_str()
+                ));
+            }
+        }
+    }
     let failed = report.failed();
     out.push_str(&format!(
         "{} {}: {} done, {failed} failed, {} API requests, {:.1}s.{}\n",
@@ -49,7 +68,7 @@ pub fn render_text(report: &Report) -> String {
         } else {
             "incomplete"
         },
-        report.results.len() - failed,
+        report.results.len() + report.network.len() - failed,
         report.requests,
         report.elapsed_ms as f64 / 1000.0,
         if failed == 0 {

@@ -4,6 +4,7 @@ use console::Style;
 
 use crate::ownership::is_stagecraft_tag;
 use crate::ownership::names::{NAME_TAG_PREFIX, PROTECT_TAG};
+use crate::plan::model::{NetAction, NetEntry};
 use crate::plan::{Effect, Entry, Plan};
 
 /// The plan as text, sorted and byte-identical for the same plan. stagecraft's own tags (env, role, the
@@ -112,9 +113,46 @@ pub fn render_text(plan: &Plan, color: bool, verbose: bool) -> String {
             }
         }
     }
+    if !plan.network.is_empty() {
+        if !plan.has_droplet_changes() {
+            // Only networking changes: the droplets line says they are fine.
+            out.push_str(&format!(
+                "  droplets: {} as desired\n",
+                plan.unchanged.len()
+            ));
+        }
+        out.push_str(&network_lines(&plan.network, &paint));
+    }
     out.push('\n');
     out.push_str(&summary_line(plan));
     out.push('\n');
+    out
+}
+
+/// The networking entries, one line each (kind, name, action) and a line of detail, in the plan's order.
+fn network_lines(entries: &[NetEntry], paint: &dyn Fn(Style, &str) -> String) -> String {
+    let width = entries
+        .iter()
+        .map(|e| e.kind.as_str().len() + 1 + e.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for e in entries {
+        let sign = match e.action {
+            NetAction::Create | NetAction::Assign => paint(Style::new().green(), "  + "),
+            NetAction::Update | NetAction::Move => paint(Style::new().yellow(), "  ~ "),
+            NetAction::Delete => paint(Style::new().red(), "  - "),
+        };
+        let label = format!("{} {}", e.kind.as_str(), e.name);
+        out.push_str(&format!("{sign}{label:<width$}  {}\n", e.action.as_str()));
+        let id =
+            e.id.as_ref()
+                .map(|i| format!("id={i} "))
+                .unwrap_or_default();
+        if !(id.is_empty() && e.detail.is_empty()) {
+            out.push_str(&format!("      {id}{}\n", e.detail).replace(" \n", "\n"));
+        }
+    }
     out
 }
 
@@ -149,8 +187,12 @@ pub fn summary_line(plan: &Plan) -> String {
         0 => String::new(),
         n => format!(" {n} blocked by protection."),
     };
+    let network = match plan.network.len() {
+        0 => String::new(),
+        n => format!(" {n} networking change{}.", if n == 1 { "" } else { "s" }),
+    };
     format!(
-        "Plan: {} to create, {} to update{adopt}, {} to replace, {} to destroy.{blocked} Monthly cost: ${:.2} -> ${:.2} ({sign}${:.2}).",
+        "Plan: {} to create, {} to update{adopt}, {} to replace, {} to destroy.{blocked}{network} Monthly cost: ${:.2} -> ${:.2} ({sign}${:.2}).",
         plan.to_create.len(),
         plan.to_update.len(),
         plan.to_replace.len(),

@@ -20,6 +20,8 @@ pub struct Wanted {
     pub protect: bool,
     /// The config's `name:`, carried as `stagecraft:name:<name>`.
     pub config_name: Option<String>,
+    /// Carry the env+role group tag that firewalls target.
+    pub grouped: bool,
 }
 
 impl Wanted {
@@ -35,6 +37,13 @@ impl Wanted {
         ];
         if let Some(name) = &self.config_name {
             tags.push(name_tag(name));
+        }
+        if self.grouped {
+            tags.push(super::net_names::group_tag(
+                self.config_name.as_deref(),
+                &self.env,
+                &self.role,
+            ));
         }
         if self.protect {
             tags.push(PROTECT_TAG.to_string());

@@ -20,6 +20,9 @@ pub const KEYS_TAG_PREFIX: &str = "stagecraft:keys:";
 pub const PROTECT_TAG: &str = "stagecraft:protect";
 /// `stagecraft:tags:<hash>`: which user tags stagecraft set on the droplet (see [`super::tags_hash`]).
 pub const TAGS_TAG_PREFIX: &str = "stagecraft:tags:";
+/// `stagecraft:group:<env>:<role>` (or `stagecraft:group-<name>:...`): what the env's firewalls target
+/// (see [`super::net_names::group_tag`]). Written only when the config has firewalls.
+pub const GROUP_TAG_PREFIX: &str = "stagecraft:group";
 /// Carried by a replacement droplet until the one it replaces is deleted.
 pub const REPLACES_TAG_PREFIX: &str = "stagecraft:replaces:";
 
@@ -56,7 +59,10 @@ pub fn is_hash_tag(tag: &str) -> bool {
 /// Whether stagecraft may take this tag of its own off a droplet when the host no longer wants it. The
 /// env and managed tags never go (they make the droplet ours), nor the mark of a pending replacement.
 pub fn is_removable_own_tag(tag: &str) -> bool {
-    tag == PROTECT_TAG || tag.starts_with(ROLE_TAG_PREFIX) || is_hash_tag(tag)
+    tag == PROTECT_TAG
+        || tag.starts_with(ROLE_TAG_PREFIX)
+        || tag.starts_with(GROUP_TAG_PREFIX)
+        || is_hash_tag(tag)
 }
 
 /// The droplet's own tags that are not stagecraft's, sorted, without duplicates (as configured tags are).

@@ -117,6 +117,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<Conflict>> {
         to_replace: Vec::new(),
         to_adopt: Vec::new(),
         unchanged: Vec::new(),
+        network: Vec::new(),
         cost: Cost::default(),
         live_fingerprint: live_fingerprint(inputs.live),
         config_fingerprint: config_fingerprint(inputs.desired),
@@ -196,6 +197,7 @@ fn conflict_key(c: &Conflict) -> &str {
         Conflict::Unmanaged { droplet_name, .. } | Conflict::OtherConfig { droplet_name, .. } => {
             droplet_name
         }
+        Conflict::Network(c) => c.key(),
     }
 }
 

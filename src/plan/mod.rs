@@ -4,6 +4,7 @@ pub mod checks;
 pub mod diff;
 pub mod fields;
 pub mod model;
+pub mod network;
 pub mod status;
 
 pub use model::{Change, Conflict, Effect, Entry, Plan};
@@ -82,25 +83,36 @@ pub struct Planned {
     pub live: Vec<Droplet>,
     /// The ids of the config's SSH keys, as create requests name them.
     pub ssh_keys: Vec<serde_json::Value>,
+    /// The env's networking as the config asks it (empty for a destroy made without the config).
+    pub network: crate::network::NetworkSpec,
 }
 
 /// Validates against the API, lists the env and diffs. GET requests only.
 pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, PlanError> {
     let desired = config.desired_hosts(env);
     let scope = config.scope(env);
-    // The catalogue and the env listing do not depend on each other: one round trip for both.
-    let (catalog, listed) = std::thread::scope(|s| {
+    let spec = crate::network::NetworkSpec::new(config, env);
+    let wants = crate::network::Wants::of(&spec, false);
+    // The catalogue, the env listing and the networking GETs do not depend on each other: one round
+    // trip for all.
+    let (catalog, listed, net) = std::thread::scope(|s| {
         let listed = s.spawn(|| self::live(client, &scope));
+        let net = s.spawn(|| crate::network::live::fetch(client, &spec, wants));
         let catalog = client.catalog(desired.iter().map(|h| h.image.as_str()));
-        (catalog, crate::provider::catalog::join(listed))
+        (
+            catalog,
+            crate::provider::catalog::join(listed),
+            crate::provider::catalog::join(net),
+        )
     });
     let catalog = catalog?;
     check_catalog(config, &desired, &catalog)?;
     let listed = listed?;
     let unmanaged = listed.unmanaged_holders(client, env, &desired)?;
     let Live { ours: live, others } = listed;
+    let net = network::complete(client, &spec, net?, wants, &live)?;
     let prices = catalog.prices();
-    let plan = diff::diff(&diff::Inputs {
+    let mut plan = diff::diff(&diff::Inputs {
         env,
         scope: &scope,
         desired: &desired,
@@ -118,6 +130,7 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         env: env.to_string(),
         conflicts,
     })?;
+    network::attach(config, &spec, &net, &mut plan, &desired, &live)?;
     let wanted = config.provider().key_names();
     let ssh_keys = (catalog.ssh_keys.iter())
         .filter(|k| wanted.contains(&k.name))
@@ -130,6 +143,7 @@ pub fn make(client: &Client, config: &Config, env: &str) -> Result<Planned, Plan
         desired,
         live,
         ssh_keys,
+        network: spec,
     })
 }
 
@@ -168,6 +182,7 @@ pub fn make_destroy(client: &Client, scope: &Scope, priced: bool) -> Result<Plan
         desired: Vec::new(),
         live,
         ssh_keys: Vec::new(),
+        network: crate::network::NetworkSpec::none(scope),
     })
 }
 

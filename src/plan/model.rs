@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::network::model::{NetAction, NetConflict, NetEntry, NetKind};
+
 /// Bumped whenever the JSON shape changes incompatibly.
 pub const FORMAT_VERSION: u32 = 2;
 
@@ -19,6 +21,10 @@ pub struct Plan {
     pub to_adopt: Vec<Entry>,
     /// Droplet names already as desired.
     pub unchanged: Vec<String>,
+    /// Firewalls, DNS records, project assignments and reserved-IP moves, sorted in apply order (project,
+    /// firewalls, records, reserved IPs), then by name. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<NetEntry>,
     pub cost: Cost,
     /// Hash of the live managed droplets the plan was made against; a saved plan is refused when it moved.
     pub live_fingerprint: String,
@@ -79,6 +85,11 @@ pub struct Cost {
 
 impl Plan {
     pub fn has_changes(&self) -> bool {
+        self.has_droplet_changes() || !self.network.is_empty()
+    }
+
+    /// Changes to droplets, networking left aside.
+    pub fn has_droplet_changes(&self) -> bool {
         !(self.to_create.is_empty()
             && self.to_delete.is_empty()
             && self.to_update.is_empty()
@@ -108,6 +119,8 @@ pub enum Conflict {
         ids: Vec<u64>,
         config: String,
     },
+    /// A firewall, record or reserved IP with one of our names that is not provably ours.
+    Network(NetConflict),
 }
 
 impl std::fmt::Display for Conflict {
@@ -136,6 +149,7 @@ impl std::fmt::Display for Conflict {
                 "droplet `{droplet_name}` (id {}) belongs to another config, `{config}` (its stagecraft:name tag), in this env; give this config's host another name, or use another env",
                 ids(list)
             ),
+            Conflict::Network(c) => c.fmt(f),
         }
     }
 }

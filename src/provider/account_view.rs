@@ -62,6 +62,9 @@ pub struct ReservedIp {
     /// The droplet it points at, or `null` when it is only held in the region.
     #[serde(default)]
     pub droplet: Option<ReservedIpDroplet>,
+    /// An action on it is running: nothing else may be sent for it until it completes.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -249,6 +249,14 @@ impl Client {
                 .header("Content-Type", "application/json")
                 .force_send_body()
                 .send(&serde_json::to_vec(body).unwrap_or_default()[..]),
+            ("PUT", body) => {
+                let bytes = serde_json::to_vec(body.unwrap_or(&Value::Null)).unwrap_or_default();
+                self.agent
+                    .put(&url)
+                    .header("Authorization", &auth)
+                    .header("Content-Type", "application/json")
+                    .send(&bytes[..])
+            }
             (_, body) => {
                 let bytes = serde_json::to_vec(body.unwrap_or(&Value::Null)).unwrap_or_default();
                 self.agent

@@ -121,6 +121,12 @@ impl Droplet {
         self.ipv4_of("public")
     }
 
+    pub fn public_ipv6(&self) -> Option<&str> {
+        (self.networks.v6.iter())
+            .find(|n| n.kind == "public")
+            .map(|n| n.ip_address.as_str())
+    }
+
     pub fn private_ipv4(&self) -> Option<&str> {
         self.ipv4_of("private")
     }

@@ -164,6 +164,12 @@ struct SeedBody {
     functions_namespaces: usize,
     #[serde(default)]
     reserved_ips: usize,
+    /// Domains by name, each with the default NS records (`domains` makes `example-N.com` ones).
+    #[serde(default)]
+    domain_names: Vec<String>,
+    /// Reserved IPs at these addresses, held in `region` (default nyc1) and assigned to no droplet.
+    #[serde(default)]
+    reserved_ip_addresses: Vec<String>,
 }
 
 fn seed_body(inner: &mut Inner, b: &Value) -> Result<Value, ApiError> {
@@ -250,6 +256,31 @@ fn seed_body(inner: &mut Inner, b: &Value) -> Result<Value, ApiError> {
                 "first_id": created.first().map(|c| c.0),
                 "last_id": created.last().map(|c| c.0),
             }),
+        );
+    }
+    for name in &b.domain_names {
+        inner
+            .state
+            .create_domain(name, None)
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    }
+    if !b.domain_names.is_empty() {
+        out.insert(
+            "domain_names".into(),
+            json!({ "count": b.domain_names.len() }),
+        );
+    }
+    let ip_region = b.region.as_deref().unwrap_or("nyc1");
+    for ip in &b.reserved_ip_addresses {
+        inner
+            .state
+            .hold_reserved_ip(ip, ip_region)
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    }
+    if !b.reserved_ip_addresses.is_empty() {
+        out.insert(
+            "reserved_ip_addresses".into(),
+            json!({ "count": b.reserved_ip_addresses.len() }),
         );
     }
     let data = &mut inner.state.data;

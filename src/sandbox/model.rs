@@ -109,6 +109,19 @@ pub struct Data {
     pub functions_namespaces: Vec<Value>,
     #[serde(default)]
     pub reserved_ips: Vec<Value>,
+    /// Firewall id -> when its pending change completes (`waiting` until then).
+    #[serde(default)]
+    pub firewall_due: BTreeMap<String, i64>,
+    /// Resource URN -> the project it was assigned to; a URN not here is in the default project.
+    #[serde(default)]
+    pub project_of: BTreeMap<String, Assignment>,
+}
+
+/// A resource's explicit project assignment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Assignment {
+    pub project: String,
+    pub at_ms: i64,
 }
 
 impl Data {

@@ -206,7 +206,7 @@ pub fn action(a: &Action) -> Value {
         "started_at": iso8601(a.started_ms),
         "completed_at": a.completed_ms.map(iso8601),
         "resource_id": a.resource_id,
-        "resource_type": "droplet",
+        "resource_type": if a.kind.ends_with("_ip") { "reserved_ip" } else { "droplet" },
         "region": region,
         "region_slug": a.region,
     })

@@ -13,6 +13,7 @@ mod config_errors;
 mod exec;
 mod ingest;
 mod lifecycle;
+mod network;
 mod plan;
 mod ready;
 mod requests;
@@ -31,6 +32,7 @@ fn main() {
             exec::tests(),
             ingest::tests(),
             lifecycle::tests(),
+            network::tests(),
             plan::tests(),
             ready::tests(),
             requests::tests(),

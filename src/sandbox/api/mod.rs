@@ -7,8 +7,12 @@ mod account_extras;
 mod actions;
 mod catalogue;
 mod create;
+mod domains;
 mod droplets;
+mod firewalls;
 mod inventory;
+mod projects;
+mod reserved_ips;
 pub mod route;
 mod tags;
 
@@ -19,7 +23,7 @@ pub use route::Route;
 use super::error::ApiError;
 use super::http::{Request, Response};
 use super::paginate::PageRequest;
-use super::state::State;
+use super::state::{NetError, State};
 
 /// Per-request context.
 pub struct Ctx<'a> {
@@ -48,6 +52,21 @@ pub fn handle(
         Route::Catalogue(r) => catalogue::handle(ctx, req, r),
         Route::Inventory(r) => inventory::handle(state, ctx, req, r),
         Route::Extras(r) => account_extras::handle(state, ctx, req, r),
+        Route::Firewalls(r) => firewalls::handle(state, ctx, req, r),
+        Route::Domains(r) => domains::handle(state, ctx, req, r),
+        Route::Projects(r) => projects::handle(state, ctx, req, r),
+        Route::ReservedIps(r) => reserved_ips::handle(state, ctx, req, r),
+    }
+}
+
+/// A networking refusal as the API answers it. The spec leaves most of these codes unsaid; the
+/// choices are written down in docs/sandbox.md.
+fn net(e: NetError) -> ApiError {
+    match e {
+        NetError::NotFound => ApiError::not_found(),
+        NetError::Invalid(m) => ApiError::unprocessable(m),
+        NetError::Conflict(m) => ApiError::new(409, "conflict", m),
+        NetError::Precondition(m) => ApiError::new(412, "precondition_failed", m),
     }
 }
 

@@ -2,7 +2,10 @@
 //! templates and turns a matched template into its own route enum, so serving a new resource means
 //! a new file and one more entry in `FAMILIES`, not a longer match.
 
-use super::{account, account_extras, actions, catalogue, droplets, inventory, tags};
+use super::{
+    account, account_extras, actions, catalogue, domains, droplets, firewalls, inventory, projects,
+    reserved_ips, tags,
+};
 use crate::sandbox::http::percent_decode;
 
 /// The methods the API serves; HEAD is answered as GET with the body left out.
@@ -11,6 +14,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
     Other,
 }
@@ -21,6 +25,7 @@ impl Method {
             "GET" | "HEAD" => Method::Get,
             "POST" => Method::Post,
             "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
             "DELETE" => Method::Delete,
             _ => Method::Other,
         }
@@ -37,6 +42,10 @@ pub enum Route {
     Catalogue(catalogue::CatalogueRoute),
     Inventory(inventory::InventoryRoute),
     Extras(account_extras::ExtrasRoute),
+    Firewalls(firewalls::FirewallRoute),
+    Domains(domains::DomainRoute),
+    Projects(projects::ProjectRoute),
+    ReservedIps(reserved_ips::ReservedIpRoute),
 }
 
 /// A resource family: the path templates it answers (`{id}` stands for one non-empty segment) and
@@ -46,8 +55,12 @@ pub struct Family {
     pub parse: fn(Method, &'static str, &[String]) -> Option<Route>,
 }
 
-const FAMILIES: [&Family; 7] = [
+const FAMILIES: [&Family; 11] = [
     &droplets::FAMILY,
+    &firewalls::FAMILY,
+    &domains::FAMILY,
+    &projects::FAMILY,
+    &reserved_ips::FAMILY,
     &actions::FAMILY,
     &account::FAMILY,
     &tags::FAMILY,

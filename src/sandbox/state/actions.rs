@@ -80,6 +80,9 @@ impl State {
         action.status = "completed".into();
         action.completed_ms = Some(at_ms);
         let action = action.clone();
+        if self.complete_ip_action(&action.kind, &action.params) {
+            return;
+        }
         let droplet_id = action.resource_id;
         if !self.data.droplets.contains_key(&droplet_id) {
             return;

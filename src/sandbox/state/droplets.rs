@@ -102,6 +102,9 @@ impl State {
         }
         self.unindex_droplet(id);
         self.stop_backups(id);
+        self.detach_droplet_from_firewalls(id);
+        self.release_droplet_ips(id);
+        self.data.project_of.remove(&format!("do:droplet:{id}"));
         self.data.droplets.remove(&id);
         true
     }

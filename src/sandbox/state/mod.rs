@@ -4,13 +4,22 @@
 
 mod actions;
 mod backups;
+mod domains;
 mod droplets;
+mod firewall_rules;
+pub mod firewalls;
+pub mod net_requests;
+mod projects;
 mod requests;
+mod reserved_ips;
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::path::Path;
 
+pub use net_requests::{
+    FirewallPart, FirewallSpec, IpAction, NetError, ProjectSpec, RecordSpec, Rule, Targets,
+};
 pub use requests::{ActionError, CreateSpec, DropletAction, KeyError};
 
 use super::catalogue;
@@ -183,6 +192,7 @@ impl State {
             self.complete_action(id, due);
         }
         self.take_backups(now_ms);
+        self.settle_firewalls(now_ms);
     }
 
     pub fn add_key(&mut self, name: &str, public_key: &str) -> Result<u64, KeyError> {

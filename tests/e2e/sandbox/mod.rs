@@ -6,6 +6,7 @@ mod actions;
 mod conformance;
 mod droplets;
 mod faults;
+mod network;
 mod pagination;
 mod server;
 
@@ -30,6 +31,7 @@ pub fn tests() -> Vec<Case> {
         conformance::tests(),
         droplets::tests(),
         faults::tests(),
+        network::tests(),
         pagination::tests(),
         server::tests(),
     ]
