@@ -152,9 +152,37 @@ impl Client {
         body: Option<&Value>,
         mode: RetryMode,
     ) -> Result<Reply, ProviderError> {
+        self.exchange(method, path, body, mode, Keep::Parsed, &mut 0)
+    }
+
+    /// A GET whose successful reply body comes back as the API's own text, unparsed (ingest reads each
+    /// page once and stores each object's bytes). `attempts` counts every attempt made, retries
+    /// included, whether one succeeds or not.
+    pub fn get_text(&self, path: &str, attempts: &mut u32) -> Result<String, ProviderError> {
+        let reply = self.exchange(
+            "GET",
+            path,
+            None,
+            RetryMode::Idempotent,
+            Keep::Text,
+            attempts,
+        )?;
+        Ok(reply.text.unwrap_or_default())
+    }
+
+    fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        mode: RetryMode,
+        keep: Keep,
+        attempts: &mut u32,
+    ) -> Result<Reply, ProviderError> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            *attempts = attempt;
             self.pace();
             let permit = self.budget.acquire(&|wait| {
                 self.announce(
@@ -167,7 +195,7 @@ impl Client {
                 )
             });
             let started = self.clock.instant();
-            let result = self.send_once(method, path, body);
+            let result = self.send_once(method, path, body, keep);
             drop(permit);
             let elapsed = self.clock.instant().saturating_duration_since(started);
             let (outcome, retry_after) = match &result {
@@ -231,6 +259,7 @@ impl Client {
         method: &str,
         path: &str,
         body: Option<&Value>,
+        keep: Keep,
     ) -> Result<(Reply, Option<u64>), Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{}", self.base_url, path);
@@ -279,6 +308,15 @@ impl Client {
                 message: format!("reading the reply failed: {}", Failure::of(&e).message),
                 local: false,
             })?;
+        if keep == Keep::Text && (200..300).contains(&status) {
+            let reply = Reply {
+                status,
+                request_id,
+                body: Value::Null,
+                text: Some(text),
+            };
+            return Ok((reply, retry_after));
+        }
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -304,6 +342,7 @@ impl Client {
                 status,
                 request_id,
                 body,
+                text: None,
             },
             retry_after,
         ))
@@ -333,6 +372,13 @@ impl Client {
             error,
         });
     }
+}
+
+/// How a successful reply's body is handed back: parsed into `Reply::body`, or as text in `Reply::text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Parsed,
+    Text,
 }
 
 /// Seconds since the epoch, for tests and callers that compare with `ratelimit-reset`.
