@@ -14,7 +14,7 @@
 //! | `ingest` | the account's inventory into PostgreSQL or SQLite, runs and audit rows, `apply --db`'s action log | `provider`, `clock` |
 //! | `config` | `stagecraft.yml`: parsing with positions, validation with file:line, resolution into `DesiredHost`s | `ownership` (tag names), `clock` (the duration syntax), `provider` (`url`: the API address check) |
 //! | `ownership` | which droplets and tags are stagecraft's: tag names and prefixes, the scope of a config (`name:`), the hashes carried as tags, earlier builds' spec hash, what a retag may remove and in what order | `provider` (the `Droplet` model only) |
-//! | `provider` | the DigitalOcean API: the only place a `/v2` path or a request body is written; one file per resource (`droplets`, `actions`, `tags`, `catalog`, `inventory`, `account_view`) over the wire (`client`: auth, retries; `budget`: requests in flight and per minute; `pacing`: the hourly budget; `parallel`; `pages`; `audit`) | `clock` |
+//! | `provider` | the DigitalOcean API: the only place a `/v2` path or a request body is written; one file per resource (`droplets`, `actions`, `tags`, `catalog`, `inventory`, `account_view`) over the wire (`client`: auth, retries; `budget`: requests in flight and per minute; `pacing`: the hourly budget; `parallel`; `pages`; `listings`: several listings at once as text, for ingest; `audit`) | `clock` |
 //! | `sandbox` | a local DigitalOcean API for tests and offline use; imports nothing of the product but the duration syntax | `clock` (`parse_duration` only) |
 //! | `clock` | time, injectable: every wait goes through it so tests never sleep; the one duration syntax | — |
 //! | `exit` | the one table of exit codes | — |

@@ -63,7 +63,7 @@ fn write_pages(
     let key = resource.collection().key();
     while let Some(page) = listings.next_page(index) {
         let page = page.map_err(|e| Failure::Api(Box::new(e)))?;
-        let items = pages::items(&page.text, key).map_err(Failure::Item)?;
+        let items = pages::items(page.text(), key).map_err(Failure::Item)?;
         // One row, refilled for every item of the page: its strings borrow from the page's text.
         let mut row = Row::new();
         for item in items {

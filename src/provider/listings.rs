@@ -3,13 +3,16 @@
 //! them through one sliding window of requests, handed to the reader listing by listing in page order.
 //!
 //! The window: at most `max_in_flight` requests at once (the budget's limit, one worker thread each), and
-//! at most as many pages after the first in flight or waiting for the reader. The reader's own listing
-//! comes first; a later listing may use all but one place, so the reader's listing, which may learn its
-//! next page only from the page before (`links.pages.next`), always has room. So the reader never waits
+//! at most as many pages after the first in flight or waiting for the reader, fewer when the reader is
+//! the slower side (`window`). The reader's own listing comes first and counts only its own pages against
+//! the window, so pages of later listings (fetched while the reader's had nothing left to ask for, or
+//! when the window was wider) never hold it up; a later listing is fetched only while all of them
+//! together leave a place free. So the reader never waits
 //! for a whole listing, the requests of all listings overlap, and memory holds a bounded number of pages
 //! whatever the size of the account.
 
 mod nav;
+mod window;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -19,12 +22,34 @@ use super::error::ProviderError;
 use super::inventory::Collection;
 use super::pages::{MAX_PAGES, set_query_param, with_query};
 use nav::Nav;
+use window::Window;
 
-/// One page of a listing, as the API sent it.
+/// One page of a listing, as the API sent it. Its buffer goes back to the fetching threads when it is
+/// dropped: they read into a few buffers over and over instead of allocating every page on one of eight
+/// threads (where the allocator's per-thread arenas would keep a few pages' worth each).
 #[derive(Debug)]
-pub struct TextPage {
+pub struct TextPage<'l> {
     pub number: usize,
-    pub text: String,
+    text: String,
+    spare: &'l Mutex<Vec<String>>,
+}
+
+/// Buffers kept for reuse; more never circulate at once with the default window.
+const SPARE: usize = 16;
+
+impl TextPage<'_> {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Drop for TextPage<'_> {
+    fn drop(&mut self) {
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE {
+            spare.push(std::mem::take(&mut self.text));
+        }
+    }
 }
 
 /// What fetching one listing took so far.
@@ -41,8 +66,8 @@ pub struct Listings<'c> {
     client: &'c Client,
     state: Mutex<State>,
     changed: Condvar,
-    /// Pages after the first that may be in flight or waiting for the reader at once.
-    ahead: usize,
+    /// Page buffers to read into (see [`TextPage`]).
+    spare: Mutex<Vec<String>>,
 }
 
 struct State {
@@ -51,6 +76,8 @@ struct State {
     reading: usize,
     /// The reader is gone: nothing more is sent.
     stopped: bool,
+    /// How many pages after the first may be in flight or waiting for the reader.
+    window: Window,
 }
 
 /// How the pages after the first are found.
@@ -113,9 +140,10 @@ impl Client {
                 lists: collections.iter().map(|&c| List::new(c)).collect(),
                 reading: 0,
                 stopped: false,
+                window: Window::new(self.max_in_flight()),
             }),
             changed: Condvar::new(),
-            ahead: self.max_in_flight(),
+            spare: Mutex::new(Vec::new()),
         };
         /// Stops the workers however `read` ends, so the scope's join cannot wait forever.
         struct Stop<'a, 'c>(&'a Listings<'c>);
@@ -139,8 +167,9 @@ impl Listings<'_> {
     /// The next page of listing `index` (the position in `read_listings`' collections), `None` once the
     /// listing is complete, or the failure that ended it (then `None` after it). Moving to a listing ends
     /// the earlier ones: what was fetched of them is dropped.
-    pub fn next_page(&self, index: usize) -> Option<Result<TextPage, ProviderError>> {
+    pub fn next_page(&self, index: usize) -> Option<Result<TextPage<'_>, ProviderError>> {
         let mut state = self.lock();
+        state.window.reader_asks();
         while state.reading < index {
             let reading = state.reading;
             state.lists[reading].drop_pages();
@@ -159,9 +188,14 @@ impl Listings<'_> {
             let number = list.taken + 1;
             if let Some(text) = list.arrived.remove(&number) {
                 list.taken = number;
+                state.window.reader_got_page();
                 // A place in the window is free.
                 self.changed.notify_all();
-                return Some(Ok(TextPage { number, text }));
+                return Some(Ok(TextPage {
+                    number,
+                    text,
+                    spare: &self.spare,
+                }));
             }
             if list.end.is_some_and(|end| list.taken >= end) {
                 return None;
@@ -196,11 +230,13 @@ impl Listings<'_> {
             if state.stopped {
                 return;
             }
-            if let Some(job) = state.next_job(self.ahead) {
+            if let Some(job) = state.next_job() {
                 drop(state);
                 let mut attempts = 0;
+                let started = std::time::Instant::now();
                 let fetched = self.fetch(&job, &mut attempts);
                 state = self.lock();
+                state.window.request_took(started.elapsed());
                 state.lists[job.list].arrive(&job, fetched, attempts);
                 self.changed.notify_all();
                 continue;
@@ -218,13 +254,19 @@ impl Listings<'_> {
     /// One page and, when wanted, its navigation.
     fn fetch(&self, job: &Job, attempts: &mut u32) -> Result<(String, Option<Nav>), ProviderError> {
         let collection = job.collection;
-        let text = self.client.get_text(&job.path, attempts).map_err(|e| {
-            ProviderError::PartialListing {
+        let mut text = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        self.client
+            .get_text(&job.path, &mut text, attempts)
+            .map_err(|e| ProviderError::PartialListing {
                 path: collection.path().to_string(),
                 page: job.number,
                 source: Box::new(e),
-            }
-        })?;
+            })?;
         if !job.skim {
             return Ok((text, None));
         }
@@ -244,7 +286,8 @@ impl Listings<'_> {
 impl State {
     /// The next request the window allows: every first page, then the reader's listing, then the later
     /// ones in order (earlier ones are done with).
-    fn next_job(&mut self, ahead: usize) -> Option<Job> {
+    fn next_job(&mut self) -> Option<Job> {
+        let ahead = self.window.size();
         if let Some(i) = self.lists.iter().position(|l| l.sent == 0 && !l.dropped) {
             return Some(self.lists[i].send(i));
         }
@@ -253,8 +296,10 @@ impl State {
             if !self.lists[i].has_next() {
                 continue;
             }
+            // The reader's listing counts only its own pages: pages of later listings, taken when the
+            // window was wider, cannot hold it up.
             let room = if i == self.reading {
-                held < ahead
+                self.lists[i].held() < ahead
             } else {
                 held + 1 < ahead
             };

@@ -12,8 +12,6 @@ pub struct Reply {
     pub status: u16,
     pub request_id: Option<String>,
     pub body: Value,
-    /// The body as the API sent it, unparsed, for a successful `Client::get_text` (`body` is then `Null`).
-    pub text: Option<String>,
 }
 
 pub(super) fn decode<T: DeserializeOwned>(

@@ -125,7 +125,7 @@ fn read_all(
         match page {
             Ok(page) => {
                 assert_eq!(page.number, pages.len() + 1);
-                let body: serde_json::Value = serde_json::from_str(&page.text).unwrap();
+                let body: serde_json::Value = serde_json::from_str(page.text()).unwrap();
                 pages.push(
                     body[key]
                         .as_array()
@@ -282,5 +282,41 @@ fn a_listing_that_grew_while_paged_is_followed_past_its_count_and_a_link_loop_fa
     assert!(
         failure.contains("points back to a page already read"),
         "{failure}"
+    );
+}
+
+#[test]
+fn pages_of_later_listings_never_hold_up_the_readers_listing() {
+    // Listing 1 got five pages ahead while the window was wide; then the reader turned out to be the
+    // slower side and the window shrank to two.
+    let mut state = State {
+        lists: vec![
+            List::new(Collection::Droplets),
+            List::new(Collection::Firewalls),
+        ],
+        reading: 0,
+        stopped: false,
+        window: Window::measured(8, Duration::from_millis(1), Duration::from_millis(20)),
+    };
+    for list in &mut state.lists {
+        list.sent = 1;
+        list.arrived.insert(1, String::new());
+    }
+    state.lists[0].mode = Mode::Numbered { last: 50, per: 200 };
+    state.lists[1].mode = Mode::Numbered { last: 9, per: 200 };
+    state.lists[1].sent = 6;
+    for n in 2..=6 {
+        state.lists[1].arrived.insert(n, String::new());
+    }
+    assert_eq!(state.window.size(), 2);
+    let job = state.next_job().expect("the reader's listing has room");
+    assert_eq!((job.list, job.number), (0, 2));
+    let job = state
+        .next_job()
+        .expect("one page written while the next comes");
+    assert_eq!((job.list, job.number), (0, 3));
+    assert!(
+        state.next_job().is_none(),
+        "the window is full; listing 1 waits"
     );
 }
