@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::plan::Mode;
 use super::*;
 use crate::provider::budget::Limits;
 use crate::provider::{ClientOptions, Token};
