@@ -7,14 +7,13 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::provider::listings::read_whole;
+
 /// The items under `key` in a page's body (none when the key is absent or `null`), each as its exact text
 /// in the page: the one pass that finds where each object starts and ends, without building it.
 pub fn items<'a>(body: &'a str, key: &str) -> Result<Vec<&'a RawValue>, String> {
-    let mut de = serde_json::Deserializer::from_str(body);
-    let found = ItemsOf { key }
-        .deserialize(&mut de)
-        .and_then(|items| de.end().map(|()| items));
-    found.map_err(|e| format!("a page of `{key}` could not be read: {e}"))
+    read_whole(body, ItemsOf { key })
+        .map_err(|e| format!("a page of `{key}` could not be read: {e}"))
 }
 
 /// Finds `key` in the body object, skipping every other member without building it.

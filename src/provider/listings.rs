@@ -21,6 +21,7 @@ use super::client::Client;
 use super::error::ProviderError;
 use super::inventory::Collection;
 use nav::Nav;
+pub use nav::read_whole;
 use plan::{Job, List, State};
 use window::Window;
 

@@ -22,11 +22,20 @@ pub(super) struct Nav {
 /// Reads the navigation of a page whose items are under `key` (every key of `links` and `meta` is
 /// optional in the spec; a missing or `null` list holds no items).
 pub(super) fn skim(text: &str, key: &str) -> Result<Nav, String> {
+    read_whole(text, NavOf { key })
+        .map_err(|e| format!("the reply could not be read as a page of `{key}`: {e}"))
+}
+
+/// Reads all of `text` (nothing but whitespace after the value) with `seed`: a page read by a visitor
+/// of its own, as here and in ingest's reading of the items.
+pub fn read_whole<'de, S: DeserializeSeed<'de>>(
+    text: &'de str,
+    seed: S,
+) -> Result<S::Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let nav = NavOf { key }
-        .deserialize(&mut de)
-        .and_then(|nav| de.end().map(|()| nav));
-    nav.map_err(|e| format!("the reply could not be read as a page of `{key}`: {e}"))
+    let value = seed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 struct NavOf<'k> {
