@@ -1,78 +1,19 @@
-//! A listing's pages as text: fetched on a thread of their own and handed over one at a time through a
-//! short queue, so the next page is on its way while the previous one is written; and the items of a
-//! page found in its text, each as its exact bytes.
-
-mod from_values;
+//! The items of a listing's page, found in its text: each as its exact bytes, in one pass that does not
+//! build them.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::mpsc::{Receiver, SyncSender};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::provider::{Client, Collection, ProviderError};
-
-/// Pages fetched ahead of the writer. One keeps fetching and writing overlapped while holding memory to
-/// about three pages (one written, one queued, one arriving), whatever the size of the account.
-const PAGES_AHEAD: usize = 1;
-
-/// One reply body of a listing: a JSON object holding the collection's list under its key.
-#[derive(Debug)]
-pub struct Page {
-    pub body: String,
-}
-
-/// Why pages stopped coming before the end of the listing.
-#[derive(Debug)]
-enum FetchError {
-    /// The listing failed (after the client's retries).
-    Api(Box<ProviderError>),
-    /// The writer stopped taking pages (it failed); nothing is wrong with the listing.
-    Stopped,
-}
-
-/// What the fetching thread did: pages handed over, and whether the listing failed.
-#[derive(Debug)]
-pub struct Fetched {
-    pub pages: u64,
-    pub result: Result<(), Box<ProviderError>>,
-}
-
-impl From<ProviderError> for FetchError {
-    fn from(e: ProviderError) -> Self {
-        FetchError::Api(Box::new(e))
-    }
-}
-
-/// A queue of pages and the thread filling it: `fetch` runs on the thread, the caller reads `pages`.
-pub fn queue() -> (SyncSender<Page>, Receiver<Page>) {
-    std::sync::mpsc::sync_channel(PAGES_AHEAD)
-}
-
-/// Fetches every page of `collection` in order into `to`. Stops quietly as soon as the receiving side is
-/// gone (the writer failed and says why).
-pub fn fetch(client: &Client, collection: Collection, to: SyncSender<Page>) -> Fetched {
-    let mut pages = 0u64;
-    let listed = from_values::each_page(client, collection, &mut |page| {
-        pages += 1;
-        to.send(page).map_err(|_| FetchError::Stopped)
-    });
-    let result = match listed {
-        Ok(()) | Err(FetchError::Stopped) => Ok(()),
-        Err(FetchError::Api(e)) => Err(e),
-    };
-    Fetched { pages, result }
-}
+use crate::provider::listings::read_whole;
 
 /// The items under `key` in a page's body (none when the key is absent or `null`), each as its exact text
 /// in the page: the one pass that finds where each object starts and ends, without building it.
 pub fn items<'a>(body: &'a str, key: &str) -> Result<Vec<&'a RawValue>, String> {
-    let mut de = serde_json::Deserializer::from_str(body);
-    let found = ItemsOf { key }
-        .deserialize(&mut de)
-        .and_then(|items| de.end().map(|()| items));
-    found.map_err(|e| format!("a page of `{key}` could not be read: {e}"))
+    read_whole(body, ItemsOf { key })
+        .map_err(|e| format!("a page of `{key}` could not be read: {e}"))
 }
 
 /// Finds `key` in the body object, skipping every other member without building it.

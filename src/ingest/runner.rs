@@ -1,14 +1,16 @@
 //! The run protocol (docs/ingest.md): a `running` row, one transaction per resource type into which its
-//! listing is streamed, deletions marked only after complete listings, then the run's final status.
+//! listing is streamed, deletions marked only after complete listings, then the run's final status. The
+//! listings of every type are fetched together meanwhile (`Client::read_listings`); the types are written
+//! one after another, each as soon as its pages come.
 
 use super::dsn::Dsn;
 use super::error::{IngestError, one_line};
 use super::resources::Resource;
 use super::store::{self, NewRun, Pass, Store, WriteMode};
-use super::stream::{Failure, stream};
+use super::stream::{Failure, collections, stream};
 use super::summary::{ResourceOutcome, ResourceStatus, RunStatus, RunSummary};
 use crate::clock::{Clock, rfc3339};
-use crate::provider::Client;
+use crate::provider::{Client, Listings};
 
 /// What to ingest, and where.
 #[derive(Debug, Clone)]
@@ -54,24 +56,27 @@ pub fn run(
         resources: Vec::new(),
         closed_abandoned_runs,
     };
-    for &resource in &options.resources {
-        match ingest_resource(db.as_mut(), client, clock, run_id, resource) {
-            Ok(outcome) => {
-                db.record_event(run_id, &outcome)
-                    .or_else(|e| abandon(db.as_mut(), &mut summary, clock, started, e))?;
-                summary.rows += outcome.rows;
-                summary.deleted += outcome.deleted;
-                summary.errors += outcome.errors;
-                if let Some(error) = &outcome.error {
-                    summary.resources_failed += 1;
-                    summary.last_error = Some(format!("{}: {error}", outcome.resource));
+    client.read_listings(&collections(&options.resources), |listings| {
+        for (index, &resource) in options.resources.iter().enumerate() {
+            match ingest_resource(db.as_mut(), listings, clock, run_id, index, resource) {
+                Ok(outcome) => {
+                    db.record_event(run_id, &outcome)
+                        .or_else(|e| abandon(db.as_mut(), &mut summary, clock, started, e))?;
+                    summary.rows += outcome.rows;
+                    summary.deleted += outcome.deleted;
+                    summary.errors += outcome.errors;
+                    if let Some(error) = &outcome.error {
+                        summary.resources_failed += 1;
+                        summary.last_error = Some(format!("{}: {error}", outcome.resource));
+                    }
+                    on_resource(&outcome);
+                    summary.resources.push(outcome);
                 }
-                on_resource(&outcome);
-                summary.resources.push(outcome);
+                Err(e) => return abandon(db.as_mut(), &mut summary, clock, started, e),
             }
-            Err(e) => return abandon(db.as_mut(), &mut summary, clock, started, e),
         }
-    }
+        Ok(())
+    })?;
     summary.status =
         RunStatus::from_counts(options.resources.len(), summary.resources_failed as usize);
     summary.finished_at = rfc3339(clock.now());
@@ -102,24 +107,27 @@ fn abandon<T>(
     Err(error)
 }
 
-/// Lists and writes one resource type inside its own transaction. `Err` only for database failures.
+/// Writes one resource type (listing `index` of `listings`) inside its own transaction. `Err` only for
+/// database failures.
 fn ingest_resource(
     db: &mut dyn Store,
-    client: &Client,
+    listings: &Listings<'_>,
     clock: &dyn Clock,
     run_id: i64,
+    index: usize,
     resource: Resource,
 ) -> Result<ResourceOutcome, IngestError> {
     let started = clock.instant();
     let started_at = rfc3339(clock.now());
-    let requests_before = client.request_count();
     db.begin_resource(resource)?;
     let pass = Pass {
         resource,
         run_id,
         now: &started_at,
     };
-    let streamed = db.rows(pass).map(|sink| stream(client, resource, sink));
+    let streamed = db
+        .rows(pass)
+        .map(|sink| stream(listings, index, resource, sink));
     let streamed = match streamed {
         Ok(streamed) => streamed,
         Err(e) => {
@@ -127,7 +135,7 @@ fn ingest_resource(
             return Err(e);
         }
     };
-    let (rows, pages) = (streamed.rows, streamed.pages);
+    let (rows, pages, attempts) = (streamed.rows, streamed.pages, streamed.attempts);
     let outcome = match streamed.outcome {
         Ok(()) => match db.complete_listing(&pass) {
             Ok(deleted) => {
@@ -148,7 +156,6 @@ fn ingest_resource(
             }
         }
     };
-    let attempts = client.request_count().saturating_sub(requests_before);
     let (status, deleted, error) = match outcome {
         Ok(deleted) => (ResourceStatus::Success, deleted, None),
         Err(Failure::Api(e)) => (ResourceStatus::Partial, 0, Some(one_line(e.as_ref()))),

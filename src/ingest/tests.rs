@@ -2,6 +2,7 @@
 //! 5xx retry budget is exercised without sleeping. PostgreSQL is covered by tests/e2e/ingest.rs. This
 //! file holds the scripted account and the scratch database the tests share.
 
+mod raw;
 mod runs;
 mod schema;
 

@@ -152,9 +152,43 @@ impl Client {
         body: Option<&Value>,
         mode: RetryMode,
     ) -> Result<Reply, ProviderError> {
+        self.exchange(method, path, body, mode, None, &mut 0)
+    }
+
+    /// A GET whose successful reply body is read into `text` as the API's own text, unparsed (ingest
+    /// reads each page once and stores each object's bytes). `text` is cleared first and its capacity
+    /// reused, so a reader of many pages can keep a few buffers instead of allocating every page anew.
+    /// `attempts` counts every attempt made, retries included, whether one succeeds or not.
+    pub fn get_text(
+        &self,
+        path: &str,
+        text: &mut String,
+        attempts: &mut u32,
+    ) -> Result<(), ProviderError> {
+        self.exchange(
+            "GET",
+            path,
+            None,
+            RetryMode::Idempotent,
+            Some(text),
+            attempts,
+        )
+        .map(drop)
+    }
+
+    fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        mode: RetryMode,
+        mut text: Option<&mut String>,
+        attempts: &mut u32,
+    ) -> Result<Reply, ProviderError> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            *attempts = attempt;
             self.pace();
             let permit = self.budget.acquire(&|wait| {
                 self.announce(
@@ -167,7 +201,7 @@ impl Client {
                 )
             });
             let started = self.clock.instant();
-            let result = self.send_once(method, path, body);
+            let result = self.send_once(method, path, body, text.as_deref_mut());
             drop(permit);
             let elapsed = self.clock.instant().saturating_duration_since(started);
             let (outcome, retry_after) = match &result {
@@ -231,6 +265,7 @@ impl Client {
         method: &str,
         path: &str,
         body: Option<&Value>,
+        keep_text: Option<&mut String>,
     ) -> Result<(Reply, Option<u64>), Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let url = format!("{}{}", self.base_url, path);
@@ -278,19 +313,43 @@ impl Client {
         let request_id = header("x-request-id");
         self.note_rate_limit(header("ratelimit-remaining"), header("ratelimit-reset"));
         let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| Failure {
-                message: format!("reading the reply failed: {}", Failure::of(&e).message),
-                local: false,
-            })?;
+        // Sized from Content-Length up front: grown by doubling, a page ingest holds would take up to
+        // twice its size.
+        const LIMIT: u64 = 256 * 1024 * 1024;
+        let size = response.body().content_length().unwrap_or(0).min(LIMIT);
+        let keep = keep_text.is_some();
+        let mut own = String::new();
+        let text = match keep_text {
+            Some(buffer) => {
+                buffer.clear();
+                buffer
+            }
+            None => &mut own,
+        };
+        text.reserve(size as usize);
+        std::io::Read::read_to_string(
+            &mut response.body_mut().with_config().limit(LIMIT).reader(),
+            text,
+        )
+        .map_err(|e| Failure {
+            message: format!(
+                "reading the reply failed: {}",
+                Failure::of(&ureq::Error::from(e)).message
+            ),
+            local: false,
+        })?;
+        if keep && (200..300).contains(&status) {
+            let reply = Reply {
+                status,
+                request_id,
+                body: Value::Null,
+            };
+            return Ok((reply, retry_after));
+        }
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
-            match serde_json::from_str(&text) {
+            match serde_json::from_str(text) {
                 Ok(v) => v,
                 // A 2xx that is not JSON is a broken reply; an error page that is not JSON still has a status.
                 Err(e) if (200..300).contains(&status) => {

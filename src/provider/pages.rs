@@ -9,7 +9,7 @@ use super::error::ProviderError;
 use super::retry::RetryMode;
 
 // Past this many pages a listing is surely looping on a broken `next` link.
-const MAX_PAGES: usize = 100_000;
+pub(super) const MAX_PAGES: usize = 100_000;
 
 impl Client {
     /// Every item of a paginated collection, as typed values.
@@ -153,7 +153,7 @@ fn next_page(body: &Value, current: &str, page: usize, count: usize, seen: u64) 
     Some(set_query_param(current, "page", &(page + 1).to_string()))
 }
 
-fn path_and_query(url: &str) -> String {
+pub(super) fn path_and_query(url: &str) -> String {
     match url.find("://") {
         Some(i) => {
             let rest = &url[i + 3..];
@@ -165,7 +165,7 @@ fn path_and_query(url: &str) -> String {
     }
 }
 
-fn with_query(path: &str, param: &str) -> String {
+pub(super) fn with_query(path: &str, param: &str) -> String {
     if path.contains('?') {
         format!("{path}&{param}")
     } else {
@@ -173,7 +173,7 @@ fn with_query(path: &str, param: &str) -> String {
     }
 }
 
-fn set_query_param(path: &str, key: &str, value: &str) -> String {
+pub(super) fn set_query_param(path: &str, key: &str, value: &str) -> String {
     let (base, query) = path.split_once('?').unwrap_or((path, ""));
     let mut parts: Vec<String> = query
         .split('&')

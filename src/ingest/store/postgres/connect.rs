@@ -61,6 +61,10 @@ impl PgStore {
         let _ = store
             .client
             .batch_execute("SET default_toast_compression = lz4");
+        // A listing is staged in a temporary table (tens of MB for 10,000 droplets); beyond temp_buffers
+        // (8 MB by default) its pages go out to files and the merge reads them back. Only the buffers
+        // used are allocated; it must be set before the session's first temporary table.
+        let _ = store.client.batch_execute("SET temp_buffers = '64MB'");
         Ok(store)
     }
 
