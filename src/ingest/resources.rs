@@ -27,6 +27,9 @@ pub enum ColType {
     Bool,
     /// JSON text: `jsonb` on PostgreSQL, `TEXT` on SQLite.
     Json,
+    /// A resource's raw JSON, kept as the exact text the API sent: `json` on PostgreSQL (which stores the
+    /// text as given, where `jsonb` would re-encode it), `TEXT` on SQLite.
+    Raw,
     /// RFC 3339 text: `timestamptz` on PostgreSQL, `TEXT` on SQLite.
     Time,
 }

@@ -1,4 +1,4 @@
-//! The PostgreSQL backend: tables in schema `ops`, `jsonb` raw JSON, advisory locks against races. The
+//! The PostgreSQL backend: tables in schema `ops`, raw JSON as the API's text (`json`), advisory locks against races. The
 //! connection and the schema are set up in `connect`, a listing's bulk load in `copy`; this file holds the
 //! run protocol's statements.
 
@@ -66,6 +66,7 @@ fn placeholder(index: usize, ty: ColType) -> String {
         ColType::Int => format!("${index}::int8"),
         ColType::Bool => format!("${index}::bool"),
         ColType::Json => format!("${index}::text::jsonb"),
+        ColType::Raw => format!("${index}::text::json"),
         ColType::Time => format!("${index}::text::timestamptz"),
         ColType::Text => format!("${index}::text"),
     }

@@ -25,7 +25,7 @@ pub(crate) fn upsert_sql(
     for (i, (_, ty)) in resource.columns().iter().enumerate() {
         cells.push(placeholder(4 + i, *ty));
     }
-    cells.push(placeholder(4 + resource.columns().len(), ColType::Json));
+    cells.push(placeholder(4 + resource.columns().len(), ColType::Raw));
     cells.extend([
         now.clone(),
         now,

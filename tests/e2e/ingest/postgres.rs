@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Case> {
         case!(postgres_concurrent_ingests_both_succeed_on_a_fresh_database),
         case!(postgres_the_token_never_reaches_any_table),
         case!(postgres_action_recorder_records_pending_then_outcome),
+        case!(postgres_raw_is_the_api_text_and_an_older_schema_upgrades_in_place),
     ]
 }
 
@@ -52,7 +53,7 @@ fn postgres_first_run_then_an_idempotent_rerun() {
         );
     }
     assert_eq!(
-        db.count("SELECT count(*) FROM ops.do_droplets WHERE jsonb_typeof(raw) = 'object' AND raw->>'name' = name AND region IS NOT NULL AND created_at IS NOT NULL"),
+        db.count("SELECT count(*) FROM ops.do_droplets WHERE json_typeof(raw) = 'object' AND raw->>'name' = name AND region IS NOT NULL AND created_at IS NOT NULL"),
         450
     );
     let second = world.ingest(&["--db", &db.url]).success();
@@ -69,7 +70,10 @@ fn postgres_first_run_then_an_idempotent_rerun() {
         db.count("SELECT count(*) FROM ops.do_droplets WHERE deleted_at IS NOT NULL"),
         0
     );
-    assert_eq!(db.count("SELECT count(*) FROM ops.schema_migrations"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) FROM ops.schema_migrations"),
+        stagecraft::ingest::migrations::latest()
+    );
     // The human summary: one line per type, then the run.
     assert!(
         second
@@ -185,7 +189,10 @@ fn postgres_concurrent_ingests_both_succeed_on_a_fresh_database() {
         db.count("SELECT count(*) FROM ops.do_ingest_runs WHERE status = 'success'"),
         3
     );
-    assert_eq!(db.count("SELECT count(*) FROM ops.schema_migrations"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) FROM ops.schema_migrations"),
+        stagecraft::ingest::migrations::latest()
+    );
     assert_eq!(db.count("SELECT count(*) FROM ops.do_droplets"), 450);
     assert_eq!(
         db.count("SELECT count(*) FROM ops.do_droplets WHERE deleted_at IS NOT NULL"),
@@ -244,4 +251,66 @@ fn postgres_action_recorder_records_pending_then_outcome() {
         db.count(&format!("SELECT droplet_id FROM ops.do_actions WHERE id = {b} AND status = 'error' AND error LIKE '%422%' AND finished_at IS NOT NULL")),
         77
     );
+}
+
+/// `raw` holds the API's own text (spacing and key order as the page had them), and a database from before
+/// that (schema version 1, `raw` as `jsonb`, rows in it) is upgraded by the next ingest without loss.
+fn postgres_raw_is_the_api_text_and_an_older_schema_upgrades_in_place() {
+    let db = test_db("postgres_raw_as_sent");
+    let world = World::new();
+    world.seed(standard_seed());
+    world.ingest(&["--db", &db.url]).success();
+    let page = world.get_text("/v2/droplets?page=1&per_page=200");
+    let mut client = db.client();
+    let raw: String = client
+        .query_one(
+            "SELECT raw::text FROM ops.do_droplets ORDER BY do_id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        page.contains(&raw),
+        "raw is a verbatim slice of the page: {raw}"
+    );
+
+    // Back to version 1's shape, rows and all, as a database an earlier build made.
+    let tables = [
+        "do_droplets",
+        "do_databases",
+        "do_firewalls",
+        "do_vpcs",
+        "do_load_balancers",
+        "do_domains",
+    ];
+    for table in tables {
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE ops.{table} ALTER COLUMN raw TYPE jsonb USING raw::jsonb"
+            ))
+            .unwrap();
+    }
+    client
+        .batch_execute("DELETE FROM ops.schema_migrations WHERE version = 2")
+        .unwrap();
+    world.ingest(&["--db", &db.url]).success();
+    assert_eq!(
+        db.count("SELECT count(*) FROM ops.schema_migrations"),
+        stagecraft::ingest::migrations::latest()
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ops' AND column_name = 'raw' AND data_type = 'json'"
+        ),
+        tables.len() as i64
+    );
+    assert_eq!(db.count("SELECT count(*) FROM ops.do_droplets"), 450);
+    let raw: String = client
+        .query_one(
+            "SELECT raw::text FROM ops.do_droplets ORDER BY do_id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(page.contains(&raw), "rewritten as sent by the rerun: {raw}");
 }

@@ -1,7 +1,7 @@
 //! A listing into PostgreSQL in bulk: its rows stream into a temporary table with a binary
 //! `COPY ... FROM STDIN` as they are read, then one `INSERT ... SELECT ... ON CONFLICT` merges them into
 //! the table. Binary, so no value is escaped on our side or parsed from text on the server's (but JSON,
-//! which `jsonb` takes as text in either format).
+//! which `jsonb` takes as text in either format, and `raw`, which the `json` type only checks).
 
 use std::io::Write;
 
@@ -26,6 +26,7 @@ fn stage_type(ty: ColType) -> &'static str {
         ColType::Int => "int8",
         ColType::Bool => "bool",
         ColType::Json => "jsonb",
+        ColType::Raw => "json",
         ColType::Text | ColType::Time => "text",
     }
 }
@@ -35,7 +36,7 @@ fn stage_type(ty: ColType) -> &'static str {
 fn staged_columns(resource: Resource) -> Vec<(&'static str, ColType)> {
     let mut columns = vec![("seq", ColType::Int), ("do_id", resource.id_type())];
     columns.extend_from_slice(resource.columns());
-    columns.push(("raw", ColType::Json));
+    columns.push(("raw", ColType::Raw));
     columns
 }
 
@@ -67,7 +68,7 @@ pub(super) fn stage(
 pub(super) fn merge_sql(resource: Resource) -> String {
     let selected: Vec<String> = std::iter::once(("do_id", resource.id_type()))
         .chain(resource.columns().iter().copied())
-        .chain([("raw", ColType::Json)])
+        .chain([("raw", ColType::Raw)])
         .map(|(name, ty)| match ty {
             ColType::Time => format!("{name}::timestamptz"),
             _ => name.to_string(),
@@ -174,7 +175,8 @@ impl RowSink for PgCopy<'_> {
         for value in &row.values {
             self.value(value);
         }
-        self.json(Some(&row.raw));
+        // `json`'s binary form is its text.
+        self.field(Some(row.raw.as_bytes()));
         if self.buf.len() >= FLUSH_AT {
             self.send()?;
         }
