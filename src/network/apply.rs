@@ -145,14 +145,7 @@ fn carry_out(run: &Run, destroy: bool, progress: &mut dyn FnMut(&str, &str)) -> 
         Err(conflicts) => {
             return conflicts
                 .iter()
-                .map(|c| {
-                    NetResult::refused(
-                        NetKind::Firewall,
-                        NetAction::Update,
-                        "conflict",
-                        c.to_string(),
-                    )
-                })
+                .map(|c| NetResult::refused(c.kind(), NetAction::Update, c.key(), c.to_string()))
                 .collect();
         }
     };
