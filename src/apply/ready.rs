@@ -54,6 +54,7 @@ impl Engine<'_> {
             },
             cloud_init: host.ready.cloud_init,
             deadline: self.options.clock.instant() + host.ready.timeout,
+            timeout: host.ready.timeout,
         };
         let replaces = match &mut p.task {
             Task::Boot { replaces, .. } => std::mem::take(replaces),
