@@ -101,7 +101,10 @@ impl Engine<'_> {
         );
         let moves = [(ip.clone(), new.id, droplet_name.to_string())];
         let mut quiet = |_: &str, _: &str| {};
-        for r in crate::network::wait::reserved_ips(self.client, &timing, &moves, &mut quiet) {
+        let may_take = std::collections::BTreeSet::from([old]);
+        let moved =
+            crate::network::wait::reserved_ips(self.client, &timing, &moves, &may_take, &mut quiet);
+        for r in moved {
             if let Some(e) = r.error {
                 self.progress.update(
                     droplet_name,

@@ -59,6 +59,8 @@ pub(super) struct ProbeJob {
     pub(super) dest: Destination,
     pub(super) cloud_init: bool,
     pub(super) deadline: Instant,
+    /// `ready.timeout`: what a timeout is reported as (the probe may have waited for a worker first).
+    pub(super) timeout: std::time::Duration,
 }
 
 /// What the loop hears from the probes.
@@ -140,7 +142,16 @@ impl ProbePool {
                     });
                     wake.wake();
                 };
-                let result = prober.wait_ready(&job.dest, job.cloud_init, job.deadline, &on_stage);
+                let result = prober
+                    .wait_ready(&job.dest, job.cloud_init, job.deadline, &on_stage)
+                    .map_err(|e| match e {
+                        NotReady::TimedOut { stage, last, .. } => NotReady::TimedOut {
+                            stage,
+                            after: job.timeout,
+                            last,
+                        },
+                        e => e,
+                    });
                 let _ = events.send(ProbeEvent::Done {
                     droplet_name: name.clone(),
                     id: job.dest.droplet_id,
@@ -237,6 +248,7 @@ mod tests {
             },
             cloud_init: false,
             deadline: Instant::now(),
+            timeout: std::time::Duration::ZERO,
         }
     }
 

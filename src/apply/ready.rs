@@ -54,6 +54,7 @@ impl Engine<'_> {
             },
             cloud_init: host.ready.cloud_init,
             deadline: self.options.clock.instant() + host.ready.timeout,
+            timeout: host.ready.timeout,
         };
         let replaces = match &mut p.task {
             Task::Boot { replaces, .. } => std::mem::take(replaces),
@@ -96,7 +97,9 @@ impl Engine<'_> {
                                     "new droplet {id} is not ready: {e}\nThe old droplet ({}) keeps running. Run apply again: it waits for the new droplet once more and deletes the old one only when the new one is ready (a changed config replaces the new one instead).",
                                     ids(replaces)
                                 ),
-                                _ => format!("droplet {id} is not ready: {e}"),
+                                _ => format!(
+                                    "droplet {id} is not ready: {e}\nThe droplet is kept, and a later apply does not wait for it again: `stagecraft status` shows how it is doing; a change to its user_data replaces it."
+                                ),
                             };
                             let (row, name, action) = (p.row, p.droplet_name.clone(), p.action);
                             self.fail_recorded(row, &name, action, Some(id), error, None);

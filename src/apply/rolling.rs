@@ -100,8 +100,9 @@ impl Rolling {
 }
 
 /// Replacements an earlier apply started but did not finish (both droplets live, the new one carrying
-/// `stagecraft:replaces:<old>`), for hosts whose readiness is probed: their old droplets are held back
-/// from the plan's deletes until the new ones are ready.
+/// `stagecraft:replaces:<old>`) whose new droplet may not be ready: its host is probed, or the API does
+/// not report it active with an address yet (the apply stopped during its boot). Their old droplets are
+/// held back from the plan's deletes until the new ones are ready.
 #[derive(Debug, Default)]
 pub(super) struct Unfinished {
     held: BTreeSet<u64>,
@@ -128,9 +129,6 @@ impl Unfinished {
 impl Engine<'_> {
     pub(super) fn unfinished_replacements(&self) -> Unfinished {
         let mut unfinished = Unfinished::default();
-        if self.options.readiness.is_none() {
-            return unfinished;
-        }
         let planned = self.planned;
         let deleting: BTreeSet<u64> = (planned.plan.to_delete.iter())
             .filter_map(|e| e.droplet_id)
@@ -139,12 +137,18 @@ impl Engine<'_> {
             .map(|e| e.droplet_name.as_str())
             .collect();
         for droplet in &planned.live {
-            let probed = (planned.desired.iter())
-                .any(|h| h.droplet_name == droplet.name && h.ready.probes());
+            // A new droplet that goes too (its host left the config, or destroy) waits for nothing.
+            if deleting.contains(&droplet.id) {
+                continue;
+            }
+            let probed = self.options.readiness.is_some()
+                && (planned.desired.iter())
+                    .any(|h| h.droplet_name == droplet.name && h.ready.probes());
             let olds: Vec<u64> = replaced_ids(droplet)
                 .filter(|id| deleting.contains(id))
                 .collect();
-            if !probed || olds.is_empty() {
+            // Only the API's word is asked, and it has given it: the old droplets go at once.
+            if olds.is_empty() || (!probed && droplet.is_up()) {
                 continue;
             }
             unfinished.held.extend(&olds);

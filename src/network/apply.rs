@@ -145,14 +145,7 @@ fn carry_out(run: &Run, destroy: bool, progress: &mut dyn FnMut(&str, &str)) -> 
         Err(conflicts) => {
             return conflicts
                 .iter()
-                .map(|c| {
-                    NetResult::refused(
-                        NetKind::Firewall,
-                        NetAction::Update,
-                        "conflict",
-                        c.to_string(),
-                    )
-                })
+                .map(|c| NetResult::refused(c.kind(), NetAction::Update, c.key(), c.to_string()))
                 .collect();
         }
     };
@@ -255,8 +248,10 @@ fn carry_out(run: &Run, destroy: bool, progress: &mut dyn FnMut(&str, &str)) -> 
             Err(e) => NetResult::failed(NetKind::Record, action, name, &e),
         });
     }
+    // The env's droplets, now and when the plan was made: the only ones an address is taken from.
+    let may_take: BTreeSet<u64> = (droplets.iter().chain(run.former)).map(|d| d.id).collect();
     results.extend(wait::reserved_ips(
-        run.client, run.timing, &ips_moved, progress,
+        run.client, run.timing, &ips_moved, &may_take, progress,
     ));
     results
 }

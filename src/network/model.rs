@@ -81,6 +81,15 @@ pub enum NetConflict {
 }
 
 impl NetConflict {
+    /// What it is about, for a report.
+    pub fn kind(&self) -> NetKind {
+        match self {
+            NetConflict::Firewall { .. } => NetKind::Firewall,
+            NetConflict::Record { .. } => NetKind::Record,
+            NetConflict::ReservedIp { .. } => NetKind::ReservedIp,
+        }
+    }
+
     /// What the conflicts are sorted by.
     pub fn key(&self) -> &str {
         match self {

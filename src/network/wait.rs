@@ -1,12 +1,13 @@
 //! The waits of the networking steps, through the injectable clock: firewalls until `succeeded` (one
 //! listing per tick for all of them), reserved IPs until each points at its droplet and is unlocked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::apply::{NetResult, Timing};
 use super::model::{NetAction, NetKind};
 use crate::ownership::net_owner::canonical_ip;
 use crate::provider::Client;
+use crate::provider::account_view::ReservedIp;
 
 /// Waits for the firewalls `(id, name, what was done)` to be `succeeded`.
 pub fn firewalls(
@@ -66,12 +67,38 @@ pub fn firewalls(
     out
 }
 
+/// What to do about one reserved IP, as the latest listing shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IpStep {
+    /// On its droplet and unlocked.
+    Done,
+    /// Not on its droplet: send the assign.
+    Assign,
+    /// Locked, or assigned already: look again next tick.
+    Wait,
+    /// Held by this droplet, which is not one of the env's: never taken.
+    Refuse(u64),
+}
+
+/// The address was checked when the steps were made, but the listing may have moved since (the firewall
+/// wait can take minutes): it is taken only from a droplet in `may_take`.
+fn ip_step(listed: &ReservedIp, target: u64, sent: bool, may_take: &BTreeSet<u64>) -> IpStep {
+    let holder = listed.droplet.as_ref().map(|d| d.id);
+    match holder {
+        Some(h) if h == target && !listed.locked => IpStep::Done,
+        Some(h) if h != target && !may_take.contains(&h) => IpStep::Refuse(h),
+        _ if sent || listed.locked => IpStep::Wait,
+        _ => IpStep::Assign,
+    }
+}
+
 /// Assigns each `(ip, droplet id, droplet name)` once its address is unlocked, then waits until every
-/// one points at its droplet.
+/// one points at its droplet. An address is taken only from a droplet in `may_take` (the env's).
 pub fn reserved_ips(
     client: &Client,
     timing: &Timing,
     moves: &[(String, u64, String)],
+    may_take: &BTreeSet<u64>,
     progress: &mut dyn FnMut(&str, &str),
 ) -> Vec<NetResult> {
     let mut out = Vec::new();
@@ -97,27 +124,43 @@ pub fn reserved_ips(
             let Some((target, name, sent)) = todo.get(&ip).copied() else {
                 continue;
             };
-            if r.droplet.as_ref().map(|d| d.id) == Some(target) && !r.locked {
-                progress(&format!("reserved_ip {ip}"), &format!("on {name}"));
-                out.push(NetResult::done(NetKind::ReservedIp, NetAction::Move, &ip));
-                todo.remove(&ip);
-            } else if !sent && !r.locked {
-                progress(
-                    &format!("reserved_ip {ip}"),
-                    &format!("assigning to {name}"),
-                );
-                match client.assign_reserved_ip(&ip, target) {
-                    Ok(_) => {
-                        todo.insert(ip, (target, name, true));
-                    }
-                    Err(e) => {
-                        out.push(NetResult::failed(
-                            NetKind::ReservedIp,
-                            NetAction::Move,
-                            &ip,
-                            &e,
-                        ));
-                        todo.remove(&ip);
+            match ip_step(&r, target, sent, may_take) {
+                IpStep::Done => {
+                    progress(&format!("reserved_ip {ip}"), &format!("on {name}"));
+                    out.push(NetResult::done(NetKind::ReservedIp, NetAction::Move, &ip));
+                    todo.remove(&ip);
+                }
+                IpStep::Refuse(holder) => {
+                    let why = format!(
+                        "now held by droplet {holder}, which is not one of the env's; not taken (unassign it there, then run apply again)"
+                    );
+                    out.push(NetResult::refused(
+                        NetKind::ReservedIp,
+                        NetAction::Move,
+                        &ip,
+                        why,
+                    ));
+                    todo.remove(&ip);
+                }
+                IpStep::Wait => {}
+                IpStep::Assign => {
+                    progress(
+                        &format!("reserved_ip {ip}"),
+                        &format!("assigning to {name}"),
+                    );
+                    match client.assign_reserved_ip(&ip, target) {
+                        Ok(_) => {
+                            todo.insert(ip, (target, name, true));
+                        }
+                        Err(e) => {
+                            out.push(NetResult::failed(
+                                NetKind::ReservedIp,
+                                NetAction::Move,
+                                &ip,
+                                &e,
+                            ));
+                            todo.remove(&ip);
+                        }
                     }
                 }
             }
@@ -151,4 +194,42 @@ fn next_tick(timing: &Timing, start: std::time::Instant) -> bool {
     }
     timing.clock.sleep(timing.poll_interval);
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(holder: Option<u64>, locked: bool) -> ReservedIp {
+        serde_json::from_value(serde_json::json!({
+            "ip": "203.0.113.10",
+            "droplet": holder.map(|id| serde_json::json!({"id": id})),
+            "locked": locked,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_address_is_taken_only_from_the_envs_droplets() {
+        let ours: BTreeSet<u64> = [1, 2].into();
+        for (holder, locked, sent, want) in [
+            (Some(9), false, false, IpStep::Done),
+            (Some(9), true, false, IpStep::Wait),
+            (None, false, false, IpStep::Assign),
+            (None, true, false, IpStep::Wait),
+            (None, false, true, IpStep::Wait),
+            (Some(1), false, false, IpStep::Assign),
+            (Some(2), false, true, IpStep::Wait),
+            // Moved to a droplet that is not the env's since the plan: never taken from it.
+            (Some(7), false, false, IpStep::Refuse(7)),
+            (Some(7), true, false, IpStep::Refuse(7)),
+            (Some(7), false, true, IpStep::Refuse(7)),
+        ] {
+            assert_eq!(
+                ip_step(&listed(holder, locked), 9, sent, &ours),
+                want,
+                "held by {holder:?}, locked {locked}, sent {sent}"
+            );
+        }
+    }
 }

@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{expected_names, hosts};
+use super::{expected_names, hosts, tags_of};
 use crate::case;
 use crate::support::harness::Case;
 use crate::support::sandbox::TestSandbox;
-use crate::support::{Project, config_with_hosts};
+use crate::support::{Project, config_with_hosts, stderr_until};
 
 pub fn tests() -> Vec<Case> {
     vec![
         case!(a_second_concurrent_apply_fails_clearly_instead_of_racing),
         case!(a_crash_at_any_moment_followed_by_apply_converges_without_duplicates),
+        case!(an_unfinished_replacement_keeps_the_old_droplet_until_the_new_one_is_active),
     ]
 }
 
@@ -116,4 +117,60 @@ fn a_crash_at_any_moment_followed_by_apply_converges_without_duplicates() {
             .because(format!("round {round}"))
             .success();
     }
+}
+
+/// An apply stopped right after creating a replacement leaves both droplets, the new one still booting:
+/// the next apply deletes the old one only once the new one is active, even without `ready:`.
+fn an_unfinished_replacement_keeps_the_old_droplet_until_the_new_one_is_active() {
+    let sb = TestSandbox::with(|o| o.boot_time = Duration::from_secs(3600));
+    let project = Project::new(&config_with_hosts(&sb.url, &hosts(1)));
+    let mut first = project
+        .command(&["apply", "--auto-approve", "--timeout", "1h"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(first.stderr.take().unwrap());
+    stderr_until(&mut stderr, "booting");
+    let drain = std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    sb.advance(3600);
+    assert!(first.wait().unwrap().success());
+    let _ = drain.join();
+    let [old] = &sb.droplets()[..] else {
+        panic!("one droplet: {:?}", sb.droplets())
+    };
+    let old_id = old["id"].as_u64().unwrap();
+    // What the stopped apply left: a successor carrying the mark of the replacement, still booting.
+    let mut tags = tags_of(old);
+    let mark = format!("stagecraft:replaces:{old_id}");
+    tags.push(&mark);
+    sb.seed(
+        json!({"droplets": 1, "name_prefix": "staging-app-", "start": 1, "tags": tags,
+        "status": "new", "image": old["image"]["slug"], "size": old["size_slug"]}),
+    );
+    let new_id = sb
+        .ids()
+        .iter()
+        .map(|(_, id)| *id)
+        .find(|id| *id != old_id)
+        .unwrap();
+    sb.clear_requests();
+
+    project
+        .run(&["apply", "--auto-approve", "--timeout", "1s"])
+        .code(1);
+    let deleted: Vec<String> = (sb.requests().into_iter())
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.path)
+        .collect();
+    assert!(
+        deleted.is_empty(),
+        "nothing goes while the new droplet boots: {deleted:?}"
+    );
+    assert_eq!(sb.ids().len(), 2, "{:?}", sb.ids());
+
+    sb.advance(3600);
+    project.run(&["apply", "--auto-approve"]).success();
+    assert_eq!(sb.ids(), vec![("staging-app-1".to_string(), new_id)]);
+    project.run(&["plan", "--detailed-exitcode"]).success();
 }

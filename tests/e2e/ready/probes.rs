@@ -172,6 +172,10 @@ fn a_timeout_names_the_stage_it_was_stuck_in() {
     let out = project.run(&["apply", "--auto-approve"]).code(1);
     let text = format!("{}{}", out.stdout, out.stderr);
     assert!(text.contains("not ready after 2s: stuck at ssh"), "{text}");
+    assert!(
+        text.contains("`stagecraft status` shows"),
+        "what to do: {text}"
+    );
     assert!(text.contains(BANNER), "says what the login printed: {text}");
 
     w.booting.banner(false);
