@@ -168,7 +168,11 @@ fn project(inputs: &Inputs, out: &mut NetPlan) {
     }
     if let Some(dns) = &inputs.spec.dns {
         let urn = format!("do:domain:{}", dns.domain);
-        if !live.domain_missing && !live.project_urns.contains(&urn) {
+        // A domain the envs share stays in the project of the env that took it first.
+        if !live.domain_missing
+            && !live.project_urns.contains(&urn)
+            && live.domain_in_sibling.is_none()
+        {
             out.entries.push(entry(
                 NetKind::Project,
                 NetAction::Move,

@@ -21,6 +21,8 @@ pub struct NetLive {
     pub project: Option<Project>,
     /// The URNs already in that project.
     pub project_urns: BTreeSet<String>,
+    /// The DNS domain is not in that project but in the one of another env of this config: named here.
+    pub domain_in_sibling: Option<String>,
     pub reserved_ips: Vec<ReservedIp>,
 }
 
@@ -78,15 +80,26 @@ pub fn fetch(client: &Client, spec: &NetworkSpec, wants: Wants) -> Result<NetLiv
             false => Ok(Vec::new()),
         });
         // The project and its resources, one after the other (the second needs the first's id).
-        let (project, project_urns) = match (&spec.project, wants.project) {
-            (Some(p), true) => match client.project_named(&p.name)? {
-                Some(found) => {
-                    let urns = client.project_resources(&found.id)?;
-                    (Some(found), urns.into_iter().map(|r| r.urn).collect())
-                }
-                None => (None, BTreeSet::new()),
-            },
-            _ => (None, BTreeSet::new()),
+        let (project, project_urns, domain_in_sibling) = match (&spec.project, wants.project) {
+            (Some(p), true) => {
+                let projects = client.projects()?;
+                let urns: BTreeSet<String> = match projects.iter().find(|f| f.name == p.name) {
+                    Some(found) => (client.project_resources(&found.id)?.into_iter())
+                        .map(|r| r.urn)
+                        .collect(),
+                    None => BTreeSet::new(),
+                };
+                let domain = spec.dns.as_ref().map(|d| format!("do:domain:{}", d.domain));
+                let sibling = match domain {
+                    Some(urn) if !urns.contains(&urn) => {
+                        holding_sibling(client, &projects, &p.siblings, &urn)?
+                    }
+                    _ => None,
+                };
+                let ours = projects.into_iter().find(|f| f.name == p.name);
+                (ours, urns, sibling)
+            }
+            _ => (None, BTreeSet::new(), None),
         };
         let (records, domain_missing) = join(records)?;
         Ok(NetLive {
@@ -95,9 +108,29 @@ pub fn fetch(client: &Client, spec: &NetworkSpec, wants: Wants) -> Result<NetLiv
             domain_missing,
             project,
             project_urns,
+            domain_in_sibling,
             reserved_ips: join(ips)?,
         })
     })
+}
+
+/// The first of this config's other envs' projects (in config order) that holds `urn`: one resource
+/// listing per existing sibling project, and only while the domain is not in ours.
+fn holding_sibling(
+    client: &Client,
+    projects: &[Project],
+    siblings: &[String],
+    urn: &str,
+) -> Result<Option<String>, ProviderError> {
+    for name in siblings {
+        let Some(p) = projects.iter().find(|p| p.name == *name) else {
+            continue;
+        };
+        if (client.project_resources(&p.id)?.iter()).any(|r| r.urn == urn) {
+            return Ok(Some(name.clone()));
+        }
+    }
+    Ok(None)
 }
 
 fn join<T>(

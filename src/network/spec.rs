@@ -38,6 +38,9 @@ pub struct ProjectSpec {
     pub name: String,
     pub purpose: String,
     pub description: String,
+    /// The projects this config names for its other envs: a DNS domain the envs share stays in the one
+    /// it is in, rather than moving back and forth with every env's apply.
+    pub siblings: Vec<String>,
 }
 
 impl NetworkSpec {
@@ -116,6 +119,11 @@ impl NetworkSpec {
                 name: project_name(&p.name, env),
                 purpose: p.purpose.clone().unwrap_or_else(|| DEFAULT_PURPOSE.into()),
                 description: p.description.clone().unwrap_or_default(),
+                siblings: (config.env_names().into_iter())
+                    .filter(|e| *e != env)
+                    .map(|e| project_name(&p.name, e))
+                    .filter(|n| *n != project_name(&p.name, env))
+                    .collect(),
             }),
             reserved_ips: (hosts.iter())
                 .filter_map(|h| Some((h.droplet_name.clone(), h.reserved_ip.clone()?)))

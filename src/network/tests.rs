@@ -58,6 +58,7 @@ fn spec() -> NetworkSpec {
             template: "{host}.{env}".into(),
         }),
         project: Some(ProjectSpec {
+            siblings: Vec::new(),
             name: "shop staging".into(),
             purpose: "Web Application".into(),
             description: String::new(),

@@ -14,6 +14,7 @@ pub fn tests() -> Vec<Case> {
         case!(an_env_with_firewalls_dns_and_a_project_applies_and_plans_empty),
         case!(a_role_change_moves_firewall_targets_and_a_replacement_hands_over),
         case!(destroy_removes_only_the_envs_records_and_firewalls),
+        case!(a_domain_two_envs_share_stays_in_the_first_envs_project),
     ]
 }
 
@@ -206,4 +207,46 @@ fn destroy_removes_only_the_envs_records_and_firewalls() {
     );
     assert_eq!(ip_holder(&sb), None);
     assert_eq!(sb.get("/v2/reserved_ips/198.18.7.7").status, 200);
+}
+
+/// One DNS domain, a project per env: the domain goes into the first env's project and stays there, so
+/// neither env's plan keeps moving it back.
+fn a_domain_two_envs_share_stays_in_the_first_envs_project() {
+    let sb = sandbox();
+    let yaml = format!(
+        "{}        production:\n          web-1: {{ role: app }}\n          db-1: {{ role: db }}\n",
+        config(
+            &sb.url,
+            "          web-1: { role: app }\n          db-1: { role: db }\n"
+        )
+    );
+    let project = Project::new(&yaml);
+    for env in ["staging", "production"] {
+        project
+            .run(&["apply", "--env", env, "--auto-approve"])
+            .success();
+    }
+    for env in ["staging", "production"] {
+        let plan = project
+            .run(&["plan", "--env", env, "--detailed-exitcode"])
+            .success();
+        assert!(
+            plan.stdout.starts_with("No changes."),
+            "{env}: {}",
+            plan.stdout
+        );
+    }
+    let projects = sb.get("/v2/projects").json;
+    let staging = (projects["projects"].as_array().unwrap().iter())
+        .find(|p| p["name"] == "shop staging")
+        .expect("the staging project")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let held = sb.get(&format!("/v2/projects/{staging}/resources")).json;
+    assert!(
+        (held["resources"].as_array().unwrap().iter())
+            .any(|r| r["urn"] == format!("do:domain:{DOMAIN}")),
+        "{held}"
+    );
 }
