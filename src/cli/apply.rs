@@ -228,6 +228,14 @@ fn readiness(
     if probed.is_empty() {
         return Ok(None);
     }
+    if session.global.sandbox {
+        // Its droplets have documentation addresses that nothing answers on: probing would only time out.
+        session.out.note(
+            "note: ready: is not checked against the built-in sandbox (--sandbox): its droplets have no SSH; \
+             to try readiness offline, run `stagecraft sandbox serve --public-ip` with an sshd at that address",
+        );
+        return Ok(None);
+    }
     let ctx = super::exec::context(session, config, env, client);
     let ssh = crate::exec::probe_ssh(&ctx, &probed)
         .context("setting up the readiness probes (ready.ssh)")?;

@@ -20,6 +20,7 @@ pub fn tests() -> Vec<Case> {
         case!(status_shows_readiness),
         case!(a_timeout_names_the_stage_it_was_stuck_in),
         case!(a_host_key_that_changes_while_booting_is_refused),
+        case!(the_built_in_sandbox_skips_readiness_with_a_note),
     ]
 }
 
@@ -205,4 +206,23 @@ fn a_host_key_that_changes_while_booting_is_refused() {
         text.contains("ssh-keygen -R stagecraft-droplet-"),
         "says how to fix: {text}"
     );
+}
+
+/// `--sandbox` droplets have documentation addresses: readiness is skipped, saying so, rather than probed
+/// until the timeout.
+fn the_built_in_sandbox_skips_readiness_with_a_note() {
+    let yaml = crate::support::config_with_hosts("http://127.0.0.1:1", ONE)
+        .replace("      api_url: http://127.0.0.1:1\n", "")
+        .replace(
+            "      hosts:\n",
+            "      ready: { cloud_init: true }\n      hosts:\n",
+        );
+    let project = crate::support::Project::new(&yaml)
+        .without_env("DO_TOKEN")
+        .env("STAGECRAFT_SANDBOX_BOOT_TIME", "0s");
+    let out = project
+        .run(&["--sandbox", "apply", "--auto-approve"])
+        .success();
+    out.assert_stderr_has("ready: is not checked against the built-in sandbox");
+    out.assert_stdout_has("Apply complete: 1 done, 0 failed");
 }
