@@ -60,7 +60,21 @@ fn readiness(
         return Ok(());
     }
     let ctx = super::exec::context(session, config, env, client);
-    let ssh = crate::exec::probe_ssh(&ctx, &probed)?;
+    // Without a way to probe, the rest of the status still stands: the column says why it is empty.
+    let ssh = match crate::exec::probe_ssh(&ctx, &probed) {
+        Ok(ssh) => ssh,
+        Err(e) => {
+            session
+                .out
+                .note(&format!("note: readiness not checked: {e}"));
+            for row in rows.iter_mut() {
+                if probed.iter().any(|h| h.droplet_name == row.droplet_name) {
+                    row.ready = Some("not checked".into());
+                }
+            }
+            return Ok(());
+        }
+    };
     let mut targets: Vec<(usize, (Destination, bool))> = Vec::new();
     for (at, row) in rows.iter_mut().enumerate() {
         let Some(host) = probed.iter().find(|h| h.droplet_name == row.droplet_name) else {

@@ -164,6 +164,15 @@ fn status_shows_readiness() {
     let out = project.run(&["status"]).success();
     out.assert_stdout_has("ssh: login not ready");
     assert!(!out.stdout.contains(BANNER), "{}", out.stdout);
+    // No ssh to probe with: the status still shows, and says why readiness is missing.
+    let empty = tempfile::tempdir().unwrap();
+    let out = project
+        .run_with(&["status"], |c| {
+            c.env("PATH", empty.path());
+        })
+        .success();
+    out.assert_stdout_has("not checked");
+    out.assert_stderr_has("readiness not checked");
 }
 
 fn a_timeout_names_the_stage_it_was_stuck_in() {
