@@ -257,18 +257,23 @@ fn path_key(path: &[&str]) -> String {
     path.join("\u{1f}")
 }
 
-/// The position of every mapping value, by its key path.
+/// The position of every mapping value, by its key path; for a block mapping, its key's: the mapping
+/// itself starts where its first key does, on a line below the key a problem about it concerns.
 fn index_positions(root: &located::Node) -> std::collections::HashMap<String, Pos> {
     let mut index = std::collections::HashMap::new();
-    let mut stack: Vec<(Vec<&str>, &located::Node)> = vec![(Vec::new(), root)];
-    while let Some((path, node)) = stack.pop() {
-        index.insert(path_key(&path), node.pos);
+    let mut stack: Vec<(Vec<&str>, Pos, &located::Node)> = vec![(Vec::new(), root.pos, root)];
+    while let Some((path, pos, node)) = stack.pop() {
+        index.insert(path_key(&path), pos);
         if let located::Value::Map(entries) = &node.value {
             for (key, value) in entries {
-                if let Some(key) = key.as_str() {
+                if let Some(name) = key.as_str() {
                     let mut child = path.clone();
-                    child.push(key);
-                    stack.push((child, value));
+                    child.push(name);
+                    let pos = match value.value {
+                        located::Value::Map(_) if value.pos.line > key.pos.line => key.pos,
+                        _ => value.pos,
+                    };
+                    stack.push((child, pos, value));
                 }
             }
         }

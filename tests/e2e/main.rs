@@ -6,35 +6,45 @@
 mod support;
 
 mod account;
+mod api_errors;
 mod apply;
 mod cli;
 mod client;
 mod config_errors;
+mod config_rules;
 mod exec;
 mod ingest;
 mod lifecycle;
 mod plan;
+mod replies;
 mod requests;
 mod safety;
 mod sandbox;
+mod saved_plans;
 mod secrets;
+mod waits;
 
 fn main() {
     support::harness::run(
         [
             account::tests(),
+            api_errors::tests(),
             apply::tests(),
             cli::tests(),
             client::tests(),
             config_errors::tests(),
+            config_rules::tests(),
             exec::tests(),
             ingest::tests(),
             lifecycle::tests(),
             plan::tests(),
+            replies::tests(),
             requests::tests(),
             safety::tests(),
+            saved_plans::tests(),
             sandbox::tests(),
             secrets::tests(),
+            waits::tests(),
         ]
         .concat(),
     )
