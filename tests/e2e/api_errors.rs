@@ -15,28 +15,30 @@ pub fn tests() -> Vec<Case> {
         case!(a_refused_listing_says_what_to_do_per_status_and_is_sent_once),
         case!(a_refused_delete_fails_that_host_and_the_next_apply_finishes),
         case!(a_refused_droplet_action_fails_that_host_with_the_request_id),
+        case!(a_refused_new_tag_fails_every_host_it_was_for_and_json_says_why),
     ]
 }
 
 fn a_refused_listing_says_what_to_do_per_status_and_is_sent_once() {
-    // (status, the error id the API gives for it, what the user is told to do)
+    const HINTS: [&str; 3] = [
+        "check that the variable named by `token_env` holds a valid DigitalOcean token",
+        "the token lacks a scope this command needs",
+        "DigitalOcean had a server error; running the command again is safe",
+    ];
+    // (status, the error id and message the API gives, what the user is told to do, if anything)
     let cases = [
         (
             401,
-            "unauthorized",
-            "check that the variable named by `token_env` holds a valid DigitalOcean token",
+            "unauthorized: Unable to authenticate you.",
+            Some(HINTS[0]),
         ),
+        (403, "forbidden: You do not have permission", Some(HINTS[1])),
         (
-            403,
-            "forbidden",
-            "the token lacks a scope this command needs",
+            404,
+            "not_found: The resource you requested could not be found.",
+            None,
         ),
-        (404, "not_found", ""),
-        (
-            501,
-            "",
-            "DigitalOcean had a server error; running the command again is safe",
-        ),
+        (501, "example_error: some error message", Some(HINTS[2])),
     ];
     for (status, id, hint) in cases {
         let sb = TestSandbox::start();
@@ -58,7 +60,12 @@ fn a_refused_listing_says_what_to_do_per_status_and_is_sent_once() {
         out.assert_stderr_has("GET /v2/droplets?tag_name=stagecraft:env:staging");
         out.assert_stderr_has(&format!("returned HTTP {status} {id}"));
         out.assert_stderr_has(&format!("(request id {})", refused[0].request_id));
-        out.assert_stderr_has(hint);
+        for other in HINTS.iter().filter(|h| Some(**h) != hint) {
+            assert!(!out.stderr.contains(other), "HTTP {status}: {out:?}");
+        }
+        if let Some(hint) = hint {
+            out.assert_stderr_has(hint);
+        }
         assert!(
             out.stdout.is_empty(),
             "no plan from a failed listing: {out:?}"
@@ -139,5 +146,69 @@ fn a_refused_droplet_action_fails_that_host_with_the_request_id() {
     assert_eq!(
         (after["id"].as_u64(), &after["size_slug"]),
         (Some(id), &json!("s-2vcpu-2gb"))
+    );
+}
+
+fn a_refused_new_tag_fails_every_host_it_was_for_and_json_says_why() {
+    let sb = TestSandbox::start();
+    let tagged = |tag: &str| {
+        config_with_hosts(
+            &sb.url,
+            &format!(
+                "          app-1: {{ tags: [{tag}] }}\n          app-2: {{ tags: [{tag}] }}\n"
+            ),
+        )
+    };
+    let project = Project::new(&tagged("team-a"));
+    project.run(&["apply", "--auto-approve"]).success();
+    // Moving both hosts to a tag no droplet carries yet: new tags must be made first, and that is refused.
+    project.write("stagecraft.yml", &tagged("team-b"));
+    sb.fault(
+        json!({"method": "POST", "path": "/v2/tags", "kind": "status", "status": 403, "times": 1}),
+    );
+    let out = project
+        .run(&["--json", "apply", "--auto-approve"])
+        .code(1)
+        .no_canary();
+    let refused: Vec<_> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.fault.is_some())
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
+    let results = report["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2, "{report:#}");
+    for result in results {
+        assert_eq!(result["ok"], false, "{result}");
+        assert_eq!(
+            result["request_id"].as_str(),
+            Some(refused[0].request_id.as_str()),
+            "{result}"
+        );
+        let error = result["error"].as_str().unwrap();
+        // The first new tag: `team-b` or the hash tag that stands for the user's tags.
+        assert!(error.starts_with("adding tag "), "{error}");
+        assert!(error.contains("HTTP 403 forbidden"), "{error}");
+    }
+    // Nothing was half done: no droplet lost its old tag or got the new one.
+    for droplet in sb.droplets() {
+        let tags = crate::apply::tags_of(&droplet);
+        assert!(
+            tags.contains(&"team-a") && !tags.contains(&"team-b"),
+            "{tags:?}"
+        );
+    }
+    let out = project
+        .run(&["--json", "apply", "--auto-approve"])
+        .success();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ok"] == true && r.get("error").is_none()),
+        "{report:#}"
     );
 }

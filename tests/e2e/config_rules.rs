@@ -25,6 +25,16 @@ fn config(host_lines: &str, edit: impl Fn(String) -> String) -> String {
     edit(config_with_hosts(API, host_lines))
 }
 
+/// The one-host base config with `from` replaced by `to`.
+fn replaced(from: &str, to: &str) -> String {
+    config("          app-1: {}\n", |s| s.replace(from, to))
+}
+
+/// The one-host base config after a first line `line`.
+fn prefixed(line: &str) -> String {
+    config("          app-1: {}\n", |s| format!("{line}\n{s}"))
+}
+
 fn parse(yaml: &str) -> Result<Config, ConfigError> {
     Config::parse(std::path::Path::new("/p/stagecraft.yml"), yaml)
 }
@@ -39,14 +49,12 @@ fn each_broken_rule_is_reported_at_its_line_and_column() {
     let cases: Vec<(&str, String, &str)> = vec![
         (
             "an environment missing from hosts as default_env",
-            config(one_host, |s| format!("default_env: prod\n{s}")),
+            prefixed("default_env: prod"),
             "1:14: default_env `prod` is not one of the environments under `hosts` (staging)",
         ),
         (
             "an environment name no droplet name can carry",
-            config(one_host, |s| {
-                s.replace("        staging:", "        \"stag ing\":")
-            }),
+            replaced("        staging:", "        \"stag ing\":"),
             "13:9: environment name `stag ing` must be letters, digits and `-`",
         ),
         (
@@ -64,29 +72,25 @@ fn each_broken_rule_is_reported_at_its_line_and_column() {
         ),
         (
             "a key given twice",
-            config(one_host, |s| {
-                s.replace(
-                    "      default_region: nyc1\n",
-                    "      default_region: nyc1\n      default_region: sfo3\n",
-                )
-            }),
+            replaced(
+                "      default_region: nyc1\n",
+                "      default_region: nyc1\n      default_region: sfo3\n",
+            ),
             "9:7: duplicate key `default_region`",
         ),
         (
             "a key that is not a string",
-            config(one_host, |s| format!("[a, b]: 1\n{s}")),
+            prefixed("[a, b]: 1"),
             "1:1: keys must be plain strings",
         ),
         (
             "an unknown key far from every known one",
-            config(one_host, |s| format!("zzzzqqqq: 1\n{s}")),
+            prefixed("zzzzqqqq: 1"),
             "1:1: unknown key `zzzzqqqq` at the top level; expected one of:",
         ),
         (
             "no SSH key of either kind",
-            config(one_host, |s| {
-                s.replace("      ssh_key_name: my-ssh-key\n", "")
-            }),
+            replaced("      ssh_key_name: my-ssh-key\n", ""),
             "missing required key `ssh_key_name` (or `ssh_keys`) in `cloud.providers.digitalocean`",
         ),
         (
@@ -96,21 +100,17 @@ fn each_broken_rule_is_reported_at_its_line_and_column() {
         ),
         (
             "an empty ssh_key_name",
-            config(one_host, |s| {
-                s.replace("ssh_key_name: my-ssh-key", "ssh_key_name: \"\"")
-            }),
+            replaced("ssh_key_name: my-ssh-key", "ssh_key_name: \"\""),
             "ssh_key_name is empty; name an SSH key that exists in the account",
         ),
         (
             "no size anywhere",
-            config(one_host, |s| {
-                s.replace("      default_size: s-1vcpu-1gb\n", "")
-            }),
+            replaced("      default_size: s-1vcpu-1gb\n", ""),
             "13:18: host `app-1` has no `size` and the provider has no `default_size`",
         ),
         (
             "no region anywhere",
-            config(one_host, |s| s.replace("      default_region: nyc1\n", "")),
+            replaced("      default_region: nyc1\n", ""),
             "13:18: host `app-1` has no `region` and the provider has no `default_region`",
         ),
         (
@@ -126,12 +126,10 @@ fn each_broken_rule_is_reported_at_its_line_and_column() {
         ),
         (
             "the provider's user_data_file missing",
-            config(one_host, |s| {
-                s.replace(
-                    "      hosts:\n",
-                    "      user_data_file: absent.sh\n      hosts:\n",
-                )
-            }),
+            replaced(
+                "      hosts:\n",
+                "      user_data_file: absent.sh\n      hosts:\n",
+            ),
             "12:23: cannot read user_data_file /p/absent.sh: No such file or directory",
         ),
         (

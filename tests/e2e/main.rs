@@ -6,6 +6,7 @@
 mod support;
 
 mod account;
+mod adopt_refusals;
 mod api_errors;
 mod apply;
 mod cli;
@@ -28,6 +29,7 @@ fn main() {
     support::harness::run(
         [
             account::tests(),
+            adopt_refusals::tests(),
             api_errors::tests(),
             apply::tests(),
             cli::tests(),

@@ -9,7 +9,7 @@ use mockito::Server;
 use serde_json::{Value, json};
 use stagecraft::clock::FakeClock;
 use stagecraft::provider::audit::AuditLog;
-use stagecraft::provider::{Client, ClientOptions, ProviderError, Token};
+use stagecraft::provider::{Account, Client, ClientOptions, ProviderError, Token};
 
 use crate::case;
 use crate::support::CANARY;
@@ -20,6 +20,8 @@ pub fn tests() -> Vec<Case> {
         case!(a_reply_that_breaks_the_api_contract_is_named_for_what_it_is),
         case!(a_delete_or_lookup_of_what_is_gone_is_not_an_error),
         case!(a_reply_that_never_came_is_audited_with_its_error),
+        case!(what_the_api_may_leave_out_is_read_as_empty_and_a_wrong_shape_is_refused),
+        case!(a_token_that_cannot_go_into_a_header_is_refused_by_where_not_what),
     ]
 }
 
@@ -44,7 +46,18 @@ fn a_reply_that_breaks_the_api_contract_is_named_for_what_it_is() {
             1,
             "returned HTTP 418 unknown_error: (no message)",
         ),
-        (200, "{\"something_else\": []}", 1, "unexpected response"),
+        (
+            200,
+            "{\"something_else\": []}",
+            1,
+            "unexpected response: the reply has no `account`",
+        ),
+        (
+            200,
+            "{\"account\": 5}",
+            1,
+            "unexpected response: `account`: invalid type",
+        ),
     ];
     for (status, body, sent, says) in cases {
         server.reset();
@@ -55,7 +68,7 @@ fn a_reply_that_breaks_the_api_contract_is_named_for_what_it_is() {
             .expect(sent)
             .create();
         let error = c
-            .get::<Value>("/v2/account", "account")
+            .get::<Account>("/v2/account", "account")
             .expect_err(body)
             .to_string();
         mock.assert();
@@ -139,5 +152,61 @@ fn a_reply_that_never_came_is_audited_with_its_error() {
             entry["error"].as_str().is_some_and(|e| !e.is_empty()),
             "{log}"
         );
+    }
+}
+
+fn what_the_api_may_leave_out_is_read_as_empty_and_a_wrong_shape_is_refused() {
+    let mut server = Server::new();
+    let clock = FakeClock::new();
+    let c = client(&server.url(), &clock, None);
+    // A records page without `meta` still has its records: they are counted.
+    server
+        .mock("GET", "/v2/domains/example.com/records?per_page=1")
+        .with_body(json!({"domain_records": [{"id": 1}, {"id": 2}, {"id": 3}]}).to_string())
+        .create();
+    assert_eq!(c.domain_record_count("example.com").unwrap(), 3);
+    // No Functions namespaces at all may come as no key or null.
+    for body in [json!({}), json!({"namespaces": null})] {
+        server.reset();
+        server
+            .mock("GET", "/v2/functions/namespaces")
+            .with_body(body.to_string())
+            .create();
+        assert!(c.functions_namespaces().unwrap().is_empty(), "{body}");
+    }
+    server.reset();
+    server
+        .mock("GET", "/v2/functions/namespaces")
+        .with_body(json!({"namespaces": [5]}).to_string())
+        .create();
+    let e = c.functions_namespaces().unwrap_err().to_string();
+    assert!(
+        e.contains("GET /v2/functions/namespaces: unexpected response: `namespaces`: "),
+        "{e}"
+    );
+}
+
+fn a_token_that_cannot_go_into_a_header_is_refused_by_where_not_what() {
+    // (token, why it is refused; "" = accepted)
+    let cases = [
+        (String::new(), "the API token is empty"),
+        (
+            format!("{CANARY}\u{e9}x"),
+            "holds a non-ASCII character at character 66",
+        ),
+        (format!("\t{CANARY}"), "holds white space at character 1"),
+        (format!("{CANARY}\r"), "holds a line break at its end"),
+        (CANARY.to_string(), ""),
+    ];
+    for (token, says) in cases {
+        let options = ClientOptions::new("http://127.0.0.1:9", Token::new(token.clone()));
+        match Client::new(options) {
+            Ok(_) => assert_eq!(says, "", "accepted {token:?}"),
+            Err(e) => {
+                let e = e.to_string();
+                assert!(!says.is_empty() && e.contains(says), "{token:?}: {e}");
+                assert!(!e.contains("canarycanary"), "the token leaked: {e}");
+            }
+        }
     }
 }

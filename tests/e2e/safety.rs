@@ -157,6 +157,7 @@ fn destroy_says_destroy_and_ctrl_c_says_nothing_is_lost() {
         .spawn()
         .unwrap();
     std::thread::sleep(scaled(Duration::from_millis(1000)));
+    let interrupted = Instant::now();
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -166,8 +167,12 @@ fn destroy_says_destroy_and_ctrl_c_says_nothing_is_lost() {
     out.assert_stderr_has("interrupted: nothing is lost");
     out.assert_stderr_has("run `stagecraft apply` again");
     sb.clear_faults();
-    // And indeed: the next apply finishes the job, with no duplicate.
-    std::thread::sleep(scaled(Duration::from_millis(2100)));
+    // And indeed: the next apply finishes the job, with no duplicate. The create, sent before the
+    // interrupt, is answered at most `held` after it.
+    let answered_by = interrupted + held + Duration::from_millis(100);
+    while sb.count("POST /v2/droplets") == 0 && Instant::now() < answered_by {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(sb.count("POST /v2/droplets"), 1, "the create was in flight");
     project.run(&["apply", "--auto-approve"]).success();
     assert_eq!(sb.names(), ["staging-app-1", "staging-app-2"]);

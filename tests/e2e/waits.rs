@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use stagecraft::apply::{ApplyOptions, NoActions, Progress, Report, RunKind};
+use stagecraft::apply::{ActionKind, ApplyOptions, NoActions, Progress, Report, RunKind};
 use stagecraft::clock::FakeClock;
 use stagecraft::config::Config;
 use stagecraft::provider::{Client, ClientOptions, Token};
@@ -19,6 +19,7 @@ use crate::support::{CANARY, config_with_hosts};
 pub fn tests() -> Vec<Case> {
     vec![
         case!(a_droplet_that_never_boots_fails_at_the_deadline_with_its_status),
+        case!(the_next_apply_waits_for_that_droplet_instead_of_making_another),
         case!(a_listing_that_keeps_failing_is_never_read_as_done),
         case!(the_options_that_would_never_end_or_burn_the_rate_limit_are_refused),
     ]
@@ -89,6 +90,22 @@ fn a_droplet_that_never_boots_fails_at_the_deadline_with_its_status() {
     );
     // The droplet was made: the next apply finds it instead of making another.
     assert_eq!(sb.names(), ["staging-app-1"]);
+}
+
+fn the_next_apply_waits_for_that_droplet_instead_of_making_another() {
+    let sb = TestSandbox::with(|o| o.boot_time = Duration::from_secs(3600));
+    let clock = FakeClock::new();
+    let first = plan_then_apply(&sb, "          app-1: {}\n", &clock, || {});
+    assert_eq!(first.failed(), 1, "timed out: {first:?}");
+    // Planned while the droplet still boots; it comes up before the apply looks again.
+    let next = plan_then_apply(&sb, "          app-1: {}\n", &clock, || {
+        sb.advance(3600);
+    });
+    assert_eq!(next.failed(), 0, "{next:?}");
+    assert_eq!(next.results.len(), 1, "{next:?}");
+    assert_eq!(next.results[0].action, ActionKind::Wait, "{next:?}");
+    assert!(next.results[0].public_ipv4.is_some(), "{next:?}");
+    assert_eq!(sb.names(), ["staging-app-1"], "no second droplet");
 }
 
 fn a_listing_that_keeps_failing_is_never_read_as_done() {
