@@ -9,6 +9,7 @@ use crate::support::Project;
 use crate::support::config_with_hosts;
 use crate::support::harness::Case;
 use crate::support::sandbox::TestSandbox;
+use crate::support::sandbox_client::LoggedRequest;
 
 pub fn tests() -> Vec<Case> {
     vec![
@@ -17,6 +18,17 @@ pub fn tests() -> Vec<Case> {
         case!(a_refused_droplet_action_fails_that_host_with_the_request_id),
         case!(a_refused_new_tag_fails_every_host_it_was_for_and_json_says_why),
     ]
+}
+
+/// The one request the sandbox's fault refused; a refusal that cannot be helped is never retried.
+fn refused_once(sb: &TestSandbox) -> LoggedRequest {
+    let mut refused: Vec<LoggedRequest> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.fault.is_some())
+        .collect();
+    assert_eq!(refused.len(), 1, "sent once, not retried: {refused:?}");
+    refused.remove(0)
 }
 
 fn a_refused_listing_says_what_to_do_per_status_and_is_sent_once() {
@@ -47,19 +59,10 @@ fn a_refused_listing_says_what_to_do_per_status_and_is_sent_once() {
         );
         let project = Project::new(&config_with_hosts(&sb.url, "          app-1: {}\n"));
         let out = project.run(&["plan"]).code(1).no_canary();
-        let refused: Vec<_> = sb
-            .requests()
-            .into_iter()
-            .filter(|r| r.fault.is_some())
-            .collect();
-        assert_eq!(
-            refused.len(),
-            1,
-            "HTTP {status} is final, not retried: {refused:?}"
-        );
+        let refused = refused_once(&sb);
         out.assert_stderr_has("GET /v2/droplets?tag_name=stagecraft:env:staging");
         out.assert_stderr_has(&format!("returned HTTP {status} {id}"));
-        out.assert_stderr_has(&format!("(request id {})", refused[0].request_id));
+        out.assert_stderr_has(&format!("(request id {})", refused.request_id));
         for other in HINTS.iter().filter(|h| Some(**h) != hint) {
             assert!(!out.stderr.contains(other), "HTTP {status}: {out:?}");
         }
@@ -122,12 +125,7 @@ fn a_refused_droplet_action_fails_that_host_with_the_request_id() {
         .run(&["apply", "--auto-approve"])
         .code(1)
         .no_canary();
-    let refused: Vec<_> = sb
-        .requests()
-        .into_iter()
-        .filter(|r| r.fault.is_some())
-        .collect();
-    assert_eq!(refused.len(), 1, "{refused:?}");
+    let refused = refused_once(&sb);
     assert!(out.stdout.contains("FAILED  staging-app-1"), "{out:?}");
     assert!(
         out.stdout
@@ -136,7 +134,7 @@ fn a_refused_droplet_action_fails_that_host_with_the_request_id() {
     );
     assert!(
         out.stdout
-            .contains(&format!("(request id {})", refused[0].request_id)),
+            .contains(&format!("(request id {})", refused.request_id)),
         "{out:?}"
     );
     assert_eq!(sb.droplets()[0]["size_slug"], "s-1vcpu-1gb", "not resized");
@@ -170,12 +168,7 @@ fn a_refused_new_tag_fails_every_host_it_was_for_and_json_says_why() {
         .run(&["--json", "apply", "--auto-approve"])
         .code(1)
         .no_canary();
-    let refused: Vec<_> = sb
-        .requests()
-        .into_iter()
-        .filter(|r| r.fault.is_some())
-        .collect();
-    assert_eq!(refused.len(), 1, "{refused:?}");
+    let refused = refused_once(&sb);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON on stdout");
     let results = report["results"].as_array().expect("results");
     assert_eq!(results.len(), 2, "{report:#}");
@@ -183,7 +176,7 @@ fn a_refused_new_tag_fails_every_host_it_was_for_and_json_says_why() {
         assert_eq!(result["ok"], false, "{result}");
         assert_eq!(
             result["request_id"].as_str(),
-            Some(refused[0].request_id.as_str()),
+            Some(refused.request_id.as_str()),
             "{result}"
         );
         let error = result["error"].as_str().unwrap();
