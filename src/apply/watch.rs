@@ -144,7 +144,7 @@ impl Engine<'_> {
             // A failed listing is never read as "gone": it only counts against the deadline.
             let (live, last_error) = match crate::plan::live(self.client, self.scope) {
                 Ok(live) => (live.ours, None),
-                Err(e) => (Vec::new(), Some(e.to_string())),
+                Err(e) => (Vec::new(), Some(with_causes(&e))),
             };
             let listing = Listing::new(&live, &self.known_ids);
             let mut still = Vec::new();
@@ -339,4 +339,15 @@ impl Engine<'_> {
             Probing::NotNeeded => self.ready(p, Some(droplet), droplet.id),
         }
     }
+}
+
+/// `error: cause: cause...`. A failed listing says why (status, API message, request id) only in its cause.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }

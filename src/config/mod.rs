@@ -262,21 +262,26 @@ fn path_key(path: &[&str]) -> String {
     path.join("\u{1f}")
 }
 
-/// The position of every mapping value, by its key path, and of every sequence item (its index, `0`,
-/// `1`, ..., as a path part).
+/// The position of every mapping value, by its key path (for a block mapping, its key's: the mapping
+/// itself starts where its first key does, on a line below the key a problem about it concerns), and of
+/// every sequence item (its index, `0`, `1`, ..., as a path part).
 fn index_positions(root: &located::Node) -> std::collections::HashMap<String, Pos> {
     let mut index = std::collections::HashMap::new();
-    let mut stack: Vec<(Vec<String>, &located::Node)> = vec![(Vec::new(), root)];
-    while let Some((path, node)) = stack.pop() {
+    let mut stack: Vec<(Vec<String>, Pos, &located::Node)> = vec![(Vec::new(), root.pos, root)];
+    while let Some((path, pos, node)) = stack.pop() {
         let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-        index.insert(path_key(&parts), node.pos);
+        index.insert(path_key(&parts), pos);
         match &node.value {
             located::Value::Map(entries) => {
                 for (key, value) in entries {
-                    if let Some(key) = key.as_str() {
+                    if let Some(name) = key.as_str() {
                         let mut child = path.clone();
-                        child.push(key.to_string());
-                        stack.push((child, value));
+                        child.push(name.to_string());
+                        let pos = match value.value {
+                            located::Value::Map(_) if value.pos.line > key.pos.line => key.pos,
+                            _ => value.pos,
+                        };
+                        stack.push((child, pos, value));
                     }
                 }
             }
@@ -284,7 +289,7 @@ fn index_positions(root: &located::Node) -> std::collections::HashMap<String, Po
                 for (i, item) in items.iter().enumerate() {
                     let mut child = path.clone();
                     child.push(i.to_string());
-                    stack.push((child, item));
+                    stack.push((child, item.pos, item));
                 }
             }
             _ => {}

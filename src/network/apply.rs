@@ -109,6 +109,16 @@ fn carry_out(run: &Run, destroy: bool, progress: &mut dyn FnMut(&str, &str)) -> 
             e,
         )]
     };
+    // Nothing configured and no group tag on the env's droplets (this apply writes them only when the
+    // config has firewalls): no networking to do, and no request spent finding that out.
+    let mut before = Wants::of(run.spec, super::live::grouped(run.spec, run.former));
+    if destroy {
+        before.project = false;
+        before.reserved_ips = false;
+    }
+    if !before.any() {
+        return Vec::new();
+    }
     let droplets = match run.client.droplets_tagged(&run.scope.env_tag()) {
         Ok(mut all) => {
             all.retain(|d| run.scope.owns(d));

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::case;
 use crate::support::harness::Case;
 use crate::support::sandbox::TestSandbox;
-use crate::support::{Project, config_with_hosts};
+use crate::support::{Project, config_with_hosts, scaled};
 
 pub fn tests() -> Vec<Case> {
     vec![
@@ -90,7 +90,7 @@ fn devices_pipes_and_huge_files_are_refused_at_once() {
         let started = Instant::now();
         let out = project.run(&["validate", "--offline"]).code(1);
         assert!(
-            started.elapsed() < Duration::from_secs(1),
+            started.elapsed() < scaled(Duration::from_secs(1)),
             "{file}: {:?}",
             started.elapsed()
         );
@@ -147,7 +147,8 @@ fn destroy_says_destroy_and_ctrl_c_says_nothing_is_lost() {
 
     // Ctrl-C while a create is in flight: the sandbox holds it for three seconds, and the plan before it
     // takes a fraction of one (the request log only shows a request once answered, so it cannot tell).
-    sb.fault(serde_json::json!({"method": "POST", "path": "/v2/droplets", "kind": "latency", "latency_ms": 3000}));
+    let held = scaled(Duration::from_millis(3000));
+    sb.fault(serde_json::json!({"method": "POST", "path": "/v2/droplets", "kind": "latency", "latency_ms": held.as_millis() as u64}));
     sb.clear_requests();
     let child = project
         .command(&["apply", "--auto-approve"])
@@ -155,7 +156,8 @@ fn destroy_says_destroy_and_ctrl_c_says_nothing_is_lost() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(scaled(Duration::from_millis(1000)));
+    let interrupted = Instant::now();
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -165,8 +167,12 @@ fn destroy_says_destroy_and_ctrl_c_says_nothing_is_lost() {
     out.assert_stderr_has("interrupted: nothing is lost");
     out.assert_stderr_has("run `stagecraft apply` again");
     sb.clear_faults();
-    // And indeed: the next apply finishes the job, with no duplicate.
-    std::thread::sleep(Duration::from_millis(2100));
+    // And indeed: the next apply finishes the job, with no duplicate. The create, sent before the
+    // interrupt, is answered at most `held` after it.
+    let answered_by = interrupted + held + Duration::from_millis(100);
+    while sb.count("POST /v2/droplets") == 0 && Instant::now() < answered_by {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(sb.count("POST /v2/droplets"), 1, "the create was in flight");
     project.run(&["apply", "--auto-approve"]).success();
     assert_eq!(sb.names(), ["staging-app-1", "staging-app-2"]);

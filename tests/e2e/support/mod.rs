@@ -289,3 +289,15 @@ macro_rules! snapshot {
         settings.bind(|| insta::assert_snapshot!($name, $text));
     }};
 }
+
+/// `d` times `STAGECRAFT_TEST_TIME_SCALE` (default 1), for the few tests that bound or pace a real process
+/// in wall time: under the coverage tracer (`scripts/coverage` sets it) every line's first run traps into
+/// the tracer, so the binary starts many times slower while behaving the same.
+pub fn scaled(d: std::time::Duration) -> std::time::Duration {
+    let scale = std::env::var("STAGECRAFT_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(1);
+    d * scale
+}
