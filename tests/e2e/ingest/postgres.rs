@@ -262,13 +262,16 @@ fn postgres_raw_is_the_api_text_and_an_older_schema_upgrades_in_place() {
     world.ingest(&["--db", &db.url]).success();
     let page = world.get_text("/v2/droplets?page=1&per_page=200");
     let mut client = db.client();
-    let raw: String = client
-        .query_one(
-            "SELECT raw::text FROM ops.do_droplets ORDER BY do_id LIMIT 1",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let first_raw = |client: &mut postgres::Client| -> String {
+        client
+            .query_one(
+                "SELECT raw::text FROM ops.do_droplets ORDER BY do_id LIMIT 1",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let raw = first_raw(&mut client);
     assert!(
         page.contains(&raw),
         "raw is a verbatim slice of the page: {raw}"
@@ -305,12 +308,6 @@ fn postgres_raw_is_the_api_text_and_an_older_schema_upgrades_in_place() {
         tables.len() as i64
     );
     assert_eq!(db.count("SELECT count(*) FROM ops.do_droplets"), 450);
-    let raw: String = client
-        .query_one(
-            "SELECT raw::text FROM ops.do_droplets ORDER BY do_id LIMIT 1",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let raw = first_raw(&mut client);
     assert!(page.contains(&raw), "rewritten as sent by the rerun: {raw}");
 }
