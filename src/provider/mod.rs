@@ -24,6 +24,7 @@ pub mod retry;
 pub mod tags;
 pub mod token;
 pub mod url;
+mod wire;
 
 pub use actions::DropletAction;
 pub use catalog::Catalog;
