@@ -79,24 +79,14 @@ pub fn wait_ready(
         let left = deadline.saturating_duration_since(clock.instant());
         let nonce = probe::nonce();
         let call = cloud_init.then_some(CloudInitCall::Wait);
-        let reached = |s: Stage| {
-            if s != Stage::Ssh {
-                on_stage(s);
+        // The shell works: from here on the probe waits for cloud-init.
+        let on_shell = || {
+            if cloud_init {
+                on_stage(Stage::CloudInit)
             }
         };
-        let run = run_probe(
-            clock,
-            ssh,
-            dest,
-            &probe::command(&nonce, call),
-            left,
-            &|| {
-                if cloud_init {
-                    reached(Stage::CloudInit)
-                }
-            },
-        )
-        .map_err(|e| NotReady::Spawn(e.to_string()))?;
+        let run = run_probe(clock, ssh, dest, &nonce, call, left, &on_shell)
+            .map_err(|e| NotReady::Spawn(e.to_string()))?;
         match run.exit {
             Some(SSH_ERROR) => match probe::ssh_failure(&run.stderr) {
                 SshFailure::HostKeyChanged => {
@@ -163,14 +153,7 @@ pub fn check_once(clock: &dyn Clock, ssh: &Ssh, dest: &Destination, cloud_init: 
     let nonce = probe::nonce();
     let call = cloud_init.then_some(CloudInitCall::Status);
     let deadline = CONNECT_TIMEOUT;
-    let run = match run_probe(
-        clock,
-        ssh,
-        dest,
-        &probe::command(&nonce, call),
-        deadline,
-        &|| {},
-    ) {
+    let run = match run_probe(clock, ssh, dest, &nonce, call, deadline, &|| {}) {
         Ok(run) => run,
         Err(e) => return format!("cannot start ssh: {e}"),
     };
@@ -220,18 +203,20 @@ struct ProbeRun {
     killed: bool,
 }
 
-/// Runs the probe command once, killed if it outlasts `budget`; `on_ready_line` fires when the first
-/// line of output comes, i.e. once the shell works and cloud-init is being waited for.
+/// Runs the probe command for `nonce` once, killed if it outlasts `budget`; `on_shell` fires when this
+/// run's ready line comes back, i.e. once the shell works and cloud-init (if asked) is being waited for.
 fn run_probe(
     clock: &dyn Clock,
     ssh: &Ssh,
     dest: &Destination,
-    remote: &str,
+    nonce: &str,
+    call: Option<CloudInitCall>,
     budget: Duration,
-    on_first_line: &(dyn Fn() + Sync),
+    on_shell: &(dyn Fn() + Sync),
 ) -> std::io::Result<ProbeRun> {
+    let ready_line = probe::ready_line(nonce);
     let job = Job {
-        remote: remote.to_string(),
+        remote: probe::command(nonce, call),
         mode: Mode::Prefixed,
         container: None,
         ssh_args: Vec::new(),
@@ -264,9 +249,9 @@ fn run_probe(
         let mut line = String::new();
         let mut first = true;
         while lines.read_line(&mut line).unwrap_or(0) > 0 {
-            if first && line.starts_with("stagecraft-ready-") {
+            if first && line.trim_end() == ready_line {
                 first = false;
-                on_first_line();
+                on_shell();
             }
             out.push_str(&line);
             line.clear();
